@@ -1,0 +1,39 @@
+// Builds what `npm install` must leave behind: the bundled bin (dist/hub.cjs), the `hub` shim
+// agents find on their PATH (dist/bin/hub), and the library with its types (dist/lib).
+import { build } from "esbuild"
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+const dist = path.join(root, "dist")
+const stub = path.join(root, "scripts", "stub-parsers.cjs")
+
+await build({
+  entryPoints: [path.join(root, "src", "main.ts")],
+  outfile: path.join(dist, "hub.cjs"),
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  // A native addon cannot be bundled; it loads from node_modules.
+  external: ["better-sqlite3"],
+  alias: { yaml: stub, toml: stub, ini: stub },
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
+  logLevel: "warning"
+})
+
+fs.mkdirSync(path.join(dist, "bin"), { recursive: true })
+const shim = path.join(dist, "bin", "hub")
+fs.writeFileSync(shim, `#!/bin/sh\nexec node "$(dirname "$0")/../hub.cjs" "$@"\n`)
+fs.chmodSync(shim, 0o755)
+fs.chmodSync(path.join(dist, "hub.cjs"), 0o755)
+
+if (!process.argv.includes("--bin-only")) {
+  execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(root, "tsconfig.build.json")], {
+    stdio: "inherit"
+  })
+}

@@ -1,0 +1,161 @@
+import { Context, Data, Effect, Layer, Option } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { HubConfig, hubPaths } from "../config.js"
+import type { Task } from "../domain/Task.js"
+import type { TaskId } from "../domain/TaskId.js"
+import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
+import { sessionIdFor } from "./session.js"
+
+/** Claude Code, reading everything task-specific from the environment. */
+export const DEFAULT_AGENT_COMMAND =
+  "claude --session-id \"$HUB_SESSION_ID\" --dangerously-skip-permissions --model \"$HUB_MODEL\" --append-system-prompt \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\""
+
+/**
+ * The constant command every hub window runs. It loads the prompts from the run folder when
+ * they did not fit on tmux's command line, runs the configured agent command, and records
+ * its exit status in a file: tmux's own `pane_dead_status` is sometimes empty.
+ * No single quote, backslash or `#` in here: it must survive sh, bash, zsh and fish quoting.
+ */
+export const WINDOW_COMMAND = "exec sh -c '" + [
+  "[ -n \"${HUB_TASK_PROMPT+x}\" ] || HUB_TASK_PROMPT=$(cat \"$HUB_RUN_DIR/task-prompt\")",
+  "[ -n \"${HUB_SYSTEM_PROMPT+x}\" ] || HUB_SYSTEM_PROMPT=$(cat \"$HUB_RUN_DIR/system-prompt\")",
+  "export HUB_TASK_PROMPT HUB_SYSTEM_PROMPT",
+  "eval \"$HUB_AGENT_COMMAND\"",
+  "s=$?",
+  "echo \"$s\" > \"$HUB_RUN_DIR/exit.tmp\" && mv -f \"$HUB_RUN_DIR/exit.tmp\" \"$HUB_RUN_DIR/exit\"",
+  "exit \"$s\""
+].join("; ") + "'"
+
+/** tmux refuses a command line of about 16 KB; the prompts travel by file past this. */
+const MAX_INLINE_PROMPTS = 8_000
+
+export class AgentError extends Data.TaggedError("AgentError")<{ readonly message: string }> {}
+
+export interface Launch {
+  readonly env: Readonly<Record<string, string>>
+  readonly command: string
+  readonly sessionId: string
+  readonly runDir: string
+}
+
+export class Agent extends Context.Tag("hub/Agent")<Agent, {
+  readonly command: string
+  readonly isDefault: boolean
+  /** Writes the run folder and returns the window's environment and command. */
+  readonly launch: (task: Task, workspace: string) => Effect.Effect<Launch, AgentError>
+  /** Marks the workspace trusted in `~/.claude.json` (only for the default agent). */
+  readonly trust: (workspace: string) => Effect.Effect<void, AgentError>
+  /** The exit status the window command recorded, if it has finished. */
+  readonly exitStatus: (taskId: TaskId, attempt: number) => Effect.Effect<Option.Option<number>>
+  /** Fails when the agent's executable cannot be found on PATH. */
+  readonly check: Effect.Effect<void, AgentError>
+}>() {}
+
+export const runDirFor = (home: string, taskId: string, attempt: number) =>
+  path.join(hubPaths({ home }).runs, taskId, String(attempt))
+
+const onPath = (exe: string, pathVar: string): boolean =>
+  exe.includes("/")
+    ? isExecutable(exe)
+    : pathVar.split(":").filter((d) => d !== "").some((dir) => isExecutable(path.join(dir, exe)))
+
+const isExecutable = (file: string) => {
+  try {
+    fs.accessSync(file, fs.constants.X_OK)
+    return fs.statSync(file).isFile()
+  } catch {
+    return false
+  }
+}
+
+/** Writes `file` whole or not at all, keeping its mode. */
+export const writeAtomic = (file: string, text: string) => {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+  fs.writeFileSync(tmp, text, { mode: 0o600 })
+  fs.renameSync(tmp, file)
+}
+
+export const makeAgent = Effect.gen(function* () {
+  const config = yield* HubConfig
+  const command = Option.getOrElse(config.agentCommand, () => DEFAULT_AGENT_COMMAND)
+  const isDefault = Option.isNone(config.agentCommand)
+  const basePath = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"
+  const agentPath = Option.match(config.binDir, { onNone: () => basePath, onSome: (dir) => `${dir}:${basePath}` })
+
+  const launch = (task: Task, workspace: string) =>
+    Effect.try({
+      try: (): Launch => {
+        const runDir = runDirFor(config.home, task.id, task.attempt)
+        const system = systemPrompt(task.kind)
+        const prompt = taskPrompt(task)
+        fs.mkdirSync(runDir, { recursive: true })
+        fs.rmSync(path.join(runDir, "exit"), { force: true })
+        fs.writeFileSync(path.join(runDir, "system-prompt"), system)
+        fs.writeFileSync(path.join(runDir, "task-prompt"), prompt)
+        const sessionId = sessionIdFor(task.id, task.attempt)
+        const inline = system.length + prompt.length <= MAX_INLINE_PROMPTS
+          ? { HUB_SYSTEM_PROMPT: system, HUB_TASK_PROMPT: prompt }
+          : {}
+        return {
+          sessionId,
+          runDir,
+          command: WINDOW_COMMAND,
+          env: {
+            HUB_TASK_ID: task.id,
+            HUB_SESSION_ID: sessionId,
+            HUB_MODEL: modelFor(task.kind),
+            HUB_HOME: config.home,
+            HUB_RUN_DIR: runDir,
+            HUB_WORKSPACE: workspace,
+            HUB_AGENT_COMMAND: command,
+            PATH: agentPath,
+            ...inline
+          }
+        }
+      },
+      catch: (error) => new AgentError({ message: `cannot write the run folder: ${(error as Error).message}` })
+    })
+
+  const trust = (workspace: string) =>
+    isDefault
+      ? Effect.try({
+        try: () => {
+          const file = path.join(config.userHome, ".claude.json")
+          let data: Record<string, unknown> = {}
+          if (fs.existsSync(file)) {
+            const parsed: unknown = JSON.parse(fs.readFileSync(file, "utf8"))
+            if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`${file} is not a JSON object`)
+            data = parsed as Record<string, unknown>
+          }
+          const projects = (typeof data.projects === "object" && data.projects !== null ? data.projects : {}) as Record<string, unknown>
+          const entry = (typeof projects[workspace] === "object" && projects[workspace] !== null ? projects[workspace] : {}) as Record<string, unknown>
+          if (entry.hasTrustDialogAccepted === true) return
+          projects[workspace] = { ...entry, hasTrustDialogAccepted: true }
+          writeAtomic(file, JSON.stringify({ ...data, projects }, null, 2))
+        },
+        catch: (error) => new AgentError({ message: `cannot pre-trust ${workspace}: ${(error as Error).message}` })
+      })
+      : Effect.void
+
+  const exitStatus = (taskId: TaskId, attempt: number) =>
+    Effect.sync(() => {
+      try {
+        const text = fs.readFileSync(path.join(runDirFor(config.home, taskId, attempt), "exit"), "utf8").trim()
+        return /^\d+$/.test(text) ? Option.some(Number(text)) : Option.none()
+      } catch {
+        return Option.none<number>()
+      }
+    })
+
+  const exe = /^\s*([A-Za-z0-9_./-]+)(\s|$)/.exec(command)?.[1]
+  const check = exe === undefined || /^(sh|bash|env|exec)$/.test(exe)
+    ? Effect.void
+    : onPath(exe, agentPath)
+    ? Effect.void
+    : Effect.fail(new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` }))
+
+  return Agent.of({ command, isDefault, launch, trust, exitStatus, check })
+})
+
+export const AgentLive = Layer.effect(Agent, makeAgent)

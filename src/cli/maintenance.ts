@@ -1,0 +1,87 @@
+import { Command, Options } from "@effect/cli"
+import { Effect } from "effect"
+import { cleanup } from "../dispatch/cleanup.js"
+import { daemon } from "../dispatch/daemon.js"
+import { reap } from "../dispatch/reap.js"
+import { reconcile } from "../dispatch/reconcile.js"
+import { status, verify } from "../dispatch/status.js"
+import { exitCleanlyOnSignal } from "./signals.js"
+import { flat, json, out, Reported, table } from "./output.js"
+import { parseDuration } from "./parse.js"
+
+const asJson = Options.boolean("json")
+
+export const reconcileCommand = Command.make("reconcile", { json: asJson }, (o) =>
+  Effect.gen(function* () {
+    const report = yield* reconcile
+    if (o.json) return yield* json(report)
+    for (const c of report.changed) {
+      yield* out(`${c.taskId}: ${c.applied ? `in-progress → ${c.to}` : "unchanged (moved on meanwhile)"} (${c.reason})`)
+    }
+    for (const s of report.skipped) yield* out(`${s.taskId}: left as is (${s.why})`)
+    if (report.changed.length === 0 && report.skipped.length === 0) yield* out(`${report.checked} in-progress task(s), all alive`)
+  })).pipe(Command.withDescription("repair in-progress tasks whose agent is gone (after a crash or kill -9)"))
+
+const age = (s: number) => (s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`)
+
+export const statusCommand = Command.make("status", { json: asJson }, (o) =>
+  Effect.gen(function* () {
+    const rows = yield* status
+    if (o.json) return yield* json(rows)
+    yield* out(rows.length === 0 ? "no open tasks" : table(
+      ["ID", "STATUS", "WINDOW", "PANE", "AGENT", "AGE", "TITLE"],
+      rows.map((r) => [
+        r.id,
+        r.status,
+        r.window_id ?? "-",
+        r.pane_pid === null ? "-" : String(r.pane_pid),
+        r.liveness === null ? "-" : r.detail ? `${r.liveness} (${r.detail})` : r.liveness,
+        age(r.age_seconds),
+        flat(r.title)
+      ])
+    ))
+  })).pipe(Command.withDescription("open tasks, with what tmux says beside what the store says"))
+
+export const verifyCommand = Command.make("verify", { json: asJson }, (o) =>
+  Effect.gen(function* () {
+    const violations = yield* verify
+    if (o.json) yield* json({ ok: violations.length === 0, violations })
+    else if (violations.length === 0) yield* out("ok: every invariant holds")
+    else for (const v of violations) yield* out(`violation: ${v.message}`)
+    if (violations.length > 0) return yield* new Reported({ code: 1 })
+  })).pipe(Command.withDescription("check hub's invariants; exit 1 if any is broken (repairs nothing)"))
+
+export const reapCommand = Command.make("reap", {
+  after: Options.text("after").pipe(Options.withDefault("5m"), Options.withDescription("grace for in-review windows")),
+  json: asJson
+}, (o) =>
+  Effect.gen(function* () {
+    const after = yield* parseDuration(o.after, "--after")
+    const reaped = yield* reap({ after })
+    if (o.json) return yield* json(reaped)
+    for (const r of reaped) yield* out(`${r.taskId}: killed window ${r.windowId} (${r.why})`)
+    if (reaped.length === 0) yield* out("no windows to reap")
+  })).pipe(Command.withDescription("kill windows whose task no longer needs an agent"))
+
+export const cleanupCommand = Command.make("cleanup", {
+  olderThan: Options.text("older-than").pipe(Options.withDefault("72h")),
+  dryRun: Options.boolean("dry-run"),
+  json: asJson
+}, (o) =>
+  Effect.gen(function* () {
+    const olderThan = yield* parseDuration(o.olderThan, "--older-than")
+    const entries = yield* cleanup({ olderThan, dryRun: o.dryRun })
+    if (o.json) return yield* json(entries)
+    for (const e of entries) yield* out(`${e.taskId}: ${e.action.replace("-", " ")} ${e.dir} (${e.why})`)
+    if (entries.length === 0) yield* out("nothing to clean up")
+  })).pipe(Command.withDescription("remove old worktrees of finished tasks that hold no unpushed work"))
+
+export const daemonCommand = Command.make("daemon", {
+  interval: Options.text("interval").pipe(Options.withDefault("30s"), Options.withDescription("time between ticks"))
+}, (o) =>
+  Effect.gen(function* () {
+    const interval = yield* parseDuration(o.interval, "--interval")
+    if (interval <= 0) return yield* Effect.fail(new Reported({ code: 1 }))
+    yield* exitCleanlyOnSignal
+    yield* daemon({ interval })
+  })).pipe(Command.withDescription("reconcile, dispatch and reap on a schedule (hub's main job)"))

@@ -1,0 +1,65 @@
+import { Data, Effect } from "effect"
+import type { Task, TaskEvent } from "../domain/Task.js"
+
+/** The command already said what went wrong; exit with `code`. */
+export class Reported extends Data.TaggedError("Reported")<{ readonly code: number }> {}
+
+export const out = (text: string) => Effect.sync(() => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`))
+export const err = (text: string) => Effect.sync(() => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`))
+export const json = (value: unknown) => out(JSON.stringify(value, null, 2))
+
+/** A task as scripts see it (`--json`): the store's bookkeeping (rev) stays inside. */
+export const taskJson = (task: Task & { readonly rev?: number }) => {
+  const { rev: _rev, ...visible } = task
+  return visible
+}
+
+export const eventJson = (event: TaskEvent) => event
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
+
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i]!))).join("  ").trimEnd()
+  return [line(header), ...rows.map(line)].join("\n")
+}
+
+/** One line of text: task titles may hold newlines that would break a table. */
+export const flat = (s: string) => s.replace(/\s+/g, " ").trim()
+
+export const taskTable = (tasks: ReadonlyArray<Task>) =>
+  tasks.length === 0
+    ? "no tasks"
+    : table(
+      ["ID", "STATUS", "KIND", "REPO", "TITLE"],
+      tasks.map((t) => [t.id, t.status, t.kind, t.repo ?? "-", flat(t.title)])
+    )
+
+export const taskDetail = (task: Task) => {
+  const lines = [
+    `${task.id}  ${flat(task.title)}`,
+    `status:      ${task.status}`,
+    `kind:        ${task.kind}`,
+    `repo:        ${task.repo ?? "-"}`,
+    `attempt:     ${task.attempt}`,
+    `created:     ${task.created_at}`,
+    `updated:     ${task.updated_at}`
+  ]
+  if (task.session_id) lines.push(`session:     ${task.session_id}`)
+  if (task.window_id) lines.push(`window:      ${task.window_id}${task.pane_pid ? ` (pane pid ${task.pane_pid})` : ""}`)
+  if (task.workspace) lines.push(`workspace:   ${task.workspace}`)
+  if (task.error) lines.push(`error:       ${task.error}`)
+  if (task.description.trim() !== "") lines.push("", task.description)
+  if (task.links.length > 0) lines.push("", "links:", ...task.links.map((l) => `  ${l}`))
+  if (task.comments.length > 0) {
+    lines.push("", "comments:", ...task.comments.map((c) => `  [${c.at}] ${c.author}: ${c.text}`))
+  }
+  return lines.join("\n")
+}
+
+export const eventTable = (events: ReadonlyArray<TaskEvent>) =>
+  table(
+    ["AT", "ATTEMPT", "FROM", "TO", "ACTOR", "REASON"],
+    events.map((e) => [e.at, String(e.attempt), e.from ?? "-", e.to, e.actor, flat(e.reason)])
+  )

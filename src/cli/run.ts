@@ -1,0 +1,83 @@
+import { ValidationError } from "@effect/cli"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import { Cause, Console, Effect, Exit, FiberId, Layer, Logger, LogLevel, Option } from "effect"
+import { HubLive } from "../layers.js"
+import { Reported } from "./output.js"
+import { cli } from "./root.js"
+import { signalExitCode } from "./signals.js"
+
+const ANSI = /\u001b\[[0-9;]*m/g
+
+/** @effect/cli prints multi-line help on a usage error; hub prints one line instead. */
+const usageLine = (error: ValidationError.ValidationError): string => {
+  const doc = (error as { readonly error?: HelpDoc.HelpDoc }).error
+  const text: string = doc ? HelpDoc.toAnsiText(doc).replace(ANSI, "") : (error as { readonly _tag: string })._tag
+  const line = text.split("\n").map((l: string) => l.trim()).filter((l: string) => l !== "").join(" ")
+  return line === "" ? "invalid usage (see hub --help)" : `${line} (see --help)`
+}
+
+const messageOf = (error: unknown): string => {
+  if (typeof error === "object" && error !== null) {
+    if ("_tag" in error && error._tag === "ConfigError") return `invalid configuration: ${String(error)}`
+    if ("message" in error && typeof error.message === "string" && error.message !== "") return error.message
+    if ("_tag" in error) return String(error._tag)
+  }
+  return String(error)
+}
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim()
+
+/** What the process says and which code it exits with, for every way a command can end. */
+export const verdict = (exit: Exit.Exit<void, unknown>): { readonly code: number; readonly message?: string } => {
+  if (Exit.isSuccess(exit)) return { code: 0 }
+  const cause = exit.cause
+  if (Cause.isInterruptedOnly(cause)) return { code: signalExitCode }
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) {
+    const error = failure.value
+    if (error instanceof Reported) return { code: error.code }
+    if (ValidationError.isValidationError(error)) {
+      if (ValidationError.isHelpRequested(error)) return { code: 0 }
+      return { code: 2, message: usageLine(error) }
+    }
+    return { code: 1, message: oneLine(messageOf(error)) }
+  }
+  const defect = Cause.squash(cause)
+  return { code: 1, message: `internal error: ${oneLine(defect instanceof Error ? defect.message : String(defect))}` }
+}
+
+/** Log lines go to stderr, one per line, and never mix with stdout's data. */
+const logger = Logger.make(({ logLevel, message, date }) => {
+  const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
+  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${oneLine(text)}\n`)
+})
+
+/** Swallows @effect/cli's own error printing (multi-line help); hub prints one line itself. */
+const withQuietErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Console.consoleWith((console) => Effect.withConsole(effect, { ...console, error: () => Effect.void }))
+
+export const runCli = (argv: ReadonlyArray<string>) => {
+  const program = cli(argv).pipe(
+    Effect.provide(HubLive),
+    Effect.provide(Layer.merge(Logger.replace(Logger.defaultLogger, logger), Layer.empty)),
+    Logger.withMinimumLogLevel(LogLevel.Warning),
+    withQuietErrors
+  )
+  const fiber = Effect.runFork(program)
+  // Keep both listeners until the end: a second Ctrl-C must not kill a finalizer half-way.
+  let signalled = false
+  const onSignal = () => {
+    if (signalled) return
+    signalled = true
+    fiber.unsafeInterruptAsFork(FiberId.none)
+  }
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+  fiber.addObserver((exit) => {
+    const { code, message } = verdict(exit)
+    if (message) process.stderr.write(`hub: ${message}\n`)
+    process.removeListener("SIGINT", onSignal)
+    process.removeListener("SIGTERM", onSignal)
+    process.exitCode = code
+  })
+}

@@ -1,0 +1,140 @@
+import { Args, Command, Options } from "@effect/cli"
+import { Config, Effect, Either, Option, Schema } from "effect"
+import { InvalidInput } from "../domain/errors.js"
+import { RepoName, type TaskStatus } from "../domain/Task.js"
+import type { Move } from "../domain/transitions.js"
+import { changeStatus } from "../dispatch/taskActions.js"
+import { TaskStore } from "../store/TaskStore.js"
+import { eventTable, json, out, taskDetail, taskJson, taskTable } from "./output.js"
+import { nonEmpty, parseAuthor, parseId, parseKind, parseStatus } from "./parse.js"
+
+const id = Args.text({ name: "ID" }).pipe(Args.withDescription("task id: TASK-0007, or 7"))
+const asJson = Options.boolean("json").pipe(Options.withDescription("print JSON"))
+
+/** Inside a hub window HUB_SESSION_ID is set: the caller is the agent. */
+const callerIsAgent = Config.option(Config.string("HUB_SESSION_ID")).pipe(
+  Effect.map(Option.isSome),
+  Effect.orElseSucceed(() => false)
+)
+
+const parseUrl = (url: string) =>
+  Effect.try({
+    try: () => new URL(url.trim()).toString() && url.trim(),
+    catch: () => new InvalidInput({ message: `not a URL: '${url}'` })
+  })
+
+const create = Command.make("create", {
+  title: Options.text("title").pipe(Options.withDescription("what the task is, in one line")),
+  kind: Options.text("kind").pipe(Options.withDefault("implement"), Options.withDescription("implement | review | debug")),
+  repo: Options.text("repo").pipe(Options.optional, Options.withDescription("owner/name of a repo added with `hub repo add`")),
+  description: Options.text("description").pipe(Options.withDefault(""), Options.withDescription("the details")),
+  link: Options.text("link").pipe(Options.repeated, Options.withDescription("a URL (repeatable)")),
+  status: Options.text("status").pipe(Options.withDefault("ready"), Options.withDescription("ready (default) | backlog")),
+  json: asJson
+}, (o) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const title = yield* nonEmpty(o.title, "the title")
+    const kind = yield* parseKind(o.kind)
+    const status = yield* parseStatus(o.status)
+    if (status !== "ready" && status !== "backlog") {
+      return yield* new InvalidInput({ message: `a new task is ready or backlog, not ${status}` })
+    }
+    const repo = Option.isSome(o.repo) ? o.repo.value.trim() : null
+    if (repo !== null && Either.isLeft(Schema.decodeUnknownEither(RepoName)(repo))) {
+      return yield* new InvalidInput({ message: `not a repo name: '${repo}' (expected owner/name)` })
+    }
+    const links = yield* Effect.forEach(o.link, parseUrl)
+    const task = yield* store.create({ title, kind, status, description: o.description, repo, links })
+    yield* o.json ? json(taskJson(task)) : out(task.id)
+  })).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))
+
+const list = Command.make("list", {
+  status: Options.text("status").pipe(Options.repeated, Options.withDescription("only these statuses (repeatable)")),
+  all: Options.boolean("all").pipe(Options.withDescription("include terminal tasks older than 7 days")),
+  json: asJson
+}, (o) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const statuses = yield* Effect.forEach(o.status, parseStatus)
+    const tasks = yield* store.list({ statuses, all: o.all })
+    yield* o.json ? json(tasks.map(taskJson)) : out(taskTable(tasks))
+  })).pipe(Command.withDescription("list tasks: every open one, and finished ones from the last 7 days"))
+
+const showHandler = (o: { readonly id: string; readonly json: boolean }) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const task = yield* store.get(yield* parseId(o.id))
+    yield* o.json ? json(taskJson(task)) : out(taskDetail(task))
+  })
+const show = Command.make("show", { id, json: asJson }, showHandler).pipe(Command.withDescription("show one task"))
+const get = Command.make("get", { id, json: asJson }, showHandler).pipe(Command.withDescription("alias of show"))
+
+const moveCommand = (name: string, move: Move, to: TaskStatus, description: string) =>
+  Command.make(name, { id, json: asJson }, (o) =>
+    Effect.gen(function* () {
+      const taskId = yield* parseId(o.id)
+      const task = yield* changeStatus(taskId, move, to, { actor: "human", reason: `hub task ${name}` })
+      yield* o.json ? json(taskJson(task)) : out(`${task.id} ${task.status}`)
+    })).pipe(Command.withDescription(description))
+
+const ready = moveCommand("ready", "ready", "ready", "make a backlog, blocked or in-review task ready (stops its old agent)")
+const cancel = moveCommand("cancel", "cancel", "cancelled", "cancel a task (kills its agent window)")
+const retry = moveCommand("retry", "retry", "ready", "make a failed task ready again")
+
+const report = Command.make("report", {
+  id,
+  status: Options.text("status").pipe(Options.withDescription("in-review | blocked | done | failed | in-progress")),
+  reason: Options.text("reason").pipe(Options.optional, Options.withDescription("why, for the history")),
+  json: asJson
+}, (o) =>
+  Effect.gen(function* () {
+    const taskId = yield* parseId(o.id)
+    const to = yield* parseStatus(o.status)
+    const agent = yield* callerIsAgent
+    const reason = Option.getOrElse(o.reason, () => `reported ${to}`)
+    const task = yield* changeStatus(taskId, "report", to, { actor: agent ? "agent" : "human", reason })
+    yield* o.json ? json(taskJson(task)) : out(`${task.id} ${task.status}`)
+  })).pipe(Command.withDescription("what an agent calls when it is done or stuck"))
+
+const comment = Command.make("comment", {
+  id,
+  content: Options.text("content").pipe(Options.withDescription("the comment")),
+  author: Options.text("author").pipe(Options.optional, Options.withDescription("human | agent (default: agent inside a hub window)")),
+  json: asJson
+}, (o) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const taskId = yield* parseId(o.id)
+    const text = yield* nonEmpty(o.content, "the comment")
+    const author = Option.isSome(o.author)
+      ? yield* parseAuthor(o.author.value)
+      : (yield* callerIsAgent) ? "agent" as const : "human" as const
+    const task = yield* store.comment(taskId, author, text)
+    yield* o.json ? json(taskJson(task)) : out(`${task.id} comment added`)
+  })).pipe(Command.withDescription("add a comment to a task"))
+
+const link = Command.make("link", {
+  id,
+  url: Options.text("url").pipe(Options.withDescription("a URL, e.g. the pull request")),
+  json: asJson
+}, (o) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const taskId = yield* parseId(o.id)
+    const url = yield* parseUrl(o.url)
+    const task = yield* store.link(taskId, url)
+    yield* o.json ? json(taskJson(task)) : out(`${task.id} linked ${url}`)
+  })).pipe(Command.withDescription("attach a link (a pull request) to a task"))
+
+const events = Command.make("events", { id, json: asJson }, (o) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const rows = yield* store.events(yield* parseId(o.id))
+    yield* o.json ? json(rows) : out(eventTable(rows))
+  })).pipe(Command.withDescription("the history of a task's status changes"))
+
+export const taskCommand = Command.make("task").pipe(
+  Command.withDescription("create, list and move tasks"),
+  Command.withSubcommands([create, list, show, get, ready, cancel, retry, report, comment, link, events])
+)

@@ -1,0 +1,86 @@
+import { Config, Context, Effect, Layer, Option } from "effect"
+import * as os from "node:os"
+import * as path from "node:path"
+
+/**
+ * Everything hub reads from its environment, read once. Services ask this, never
+ * `process.env`, so a library user or a test can provide its own.
+ */
+export interface HubSettings {
+  /** `HUB_HOME`, default `~/.hub`: the database, bare clones, worktrees and run files. */
+  readonly home: string
+  /** `HUB_TMUX_SOCKET`: `tmux -L <socket>`; none = the user's default server. */
+  readonly tmuxSocket: Option.Option<string>
+  /** `HUB_TMUX_SESSION`, default `hub`. */
+  readonly tmuxSession: string
+  /** `HUB_AGENT_COMMAND`: none = Claude Code (DEFAULT_AGENT_COMMAND). */
+  readonly agentCommand: Option.Option<string>
+  /** `HUB_DISPATCH_CAP`, default 1: how many tasks may be in-progress at once. */
+  readonly dispatchCap: number
+  /** `HOME`: where `~/.claude.json` lives. */
+  readonly userHome: string
+  /** The directory holding the `hub` bin, put on the agent's PATH; none for library users. */
+  readonly binDir: Option.Option<string>
+  /** `HUB_TMUX_TIMEOUT` (ms, default 5000): bound on every tmux call, the liveness probe included. */
+  readonly tmuxTimeoutMs: number
+  /** `HUB_GIT_TIMEOUT` (ms, default 120000): bound on every git call. */
+  readonly gitTimeoutMs: number
+}
+
+export class HubConfig extends Context.Tag("hub/HubConfig")<HubConfig, HubSettings>() {}
+
+export const hubPaths = (settings: Pick<HubSettings, "home">) => ({
+  db: path.join(settings.home, "hub.db"),
+  repos: path.join(settings.home, "repos"),
+  workspaces: path.join(settings.home, "workspaces"),
+  runs: path.join(settings.home, "runs")
+})
+
+const nonEmpty = (name: string) =>
+  Config.option(Config.string(name)).pipe(
+    Config.map(Option.filter((s) => s.trim().length > 0))
+  )
+
+const positiveInt = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: `${name} must be a positive whole number`, validation: (n) => n > 0 })
+  )
+
+export const hubConfig: Config.Config<HubSettings> = Config.all({
+  userHome: nonEmpty("HOME").pipe(Config.map(Option.getOrElse(() => os.homedir()))),
+  home: nonEmpty("HUB_HOME"),
+  tmuxSocket: nonEmpty("HUB_TMUX_SOCKET"),
+  tmuxSession: nonEmpty("HUB_TMUX_SESSION").pipe(Config.map(Option.getOrElse(() => "hub"))),
+  agentCommand: nonEmpty("HUB_AGENT_COMMAND"),
+  dispatchCap: positiveInt("HUB_DISPATCH_CAP", 1),
+  tmuxTimeoutMs: positiveInt("HUB_TMUX_TIMEOUT", 5_000),
+  gitTimeoutMs: positiveInt("HUB_GIT_TIMEOUT", 120_000),
+  binDir: nonEmpty("HUB_BIN_DIR")
+}).pipe(
+  Config.map(({ home, userHome, ...rest }) => ({
+    ...rest,
+    userHome,
+    home: path.resolve(Option.getOrElse(home, () => path.join(userHome, ".hub")))
+  }))
+)
+
+/** HubConfig from the environment (Effect's ConfigProvider). */
+export const HubConfigLive = Layer.effect(HubConfig, hubConfig)
+
+/** A HubConfig built from explicit values, for library users and tests. */
+export const HubConfigFrom = (settings: Partial<HubSettings> & { readonly home: string }) =>
+  Layer.succeed(HubConfig, {
+    tmuxSocket: Option.none(),
+    tmuxSession: "hub",
+    agentCommand: Option.none(),
+    dispatchCap: 1,
+    userHome: os.homedir(),
+    binDir: Option.none(),
+    tmuxTimeoutMs: 5_000,
+    gitTimeoutMs: 120_000,
+    ...settings
+  })
+
+export const withBinDir = (dir: string) =>
+  Layer.effect(HubConfig, Effect.map(HubConfig, (c) => ({ ...c, binDir: Option.orElse(c.binDir, () => Option.some(dir)) })))

@@ -1,0 +1,64 @@
+import { Cause, Clock, Duration, Effect, Option, Schedule } from "effect"
+import { cleanup } from "./cleanup.js"
+import { dispatchPass, preflight } from "./pass.js"
+import { reap } from "./reap.js"
+import { reconcile } from "./reconcile.js"
+
+export interface DaemonOptions {
+  readonly interval: Duration.DurationInput
+  readonly reapAfter?: Duration.DurationInput
+  readonly cleanupEvery?: Duration.DurationInput
+  readonly cleanupOlderThan?: Duration.DurationInput
+}
+
+/** A step of a tick that fails is logged; the daemon goes on with the next one. */
+const logged = <A, E, R>(what: string, effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
+    Effect.asVoid,
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.interrupt : Effect.logError(`${what}: ${oneLine(cause)}`)
+    )
+  )
+
+const oneLine = (cause: Cause.Cause<unknown>) => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) {
+    const e = failure.value
+    return typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
+  }
+  return Cause.pretty(cause).split("\n")[0] ?? "failure"
+}
+
+/**
+ * hub's main job: each tick reconciles, dispatches up to the cap, reaps finished windows,
+ * and cleans up old worktrees every `cleanupEvery`. Interrupting it lets a running dispatch
+ * finish or roll back through its finalizers.
+ */
+export const daemon = (options: DaemonOptions) =>
+  Effect.gen(function* () {
+    let lastCleanup = Number.NEGATIVE_INFINITY
+    const cleanupEvery = Duration.toMillis(options.cleanupEvery ?? "1 hour")
+    const tick = Effect.gen(function* () {
+      yield* logged("reconcile", reconcile)
+      yield* logged(
+        "dispatch",
+        preflight.pipe(
+          Effect.zipRight(dispatchPass),
+          Effect.tap((pass) =>
+            Option.match(pass.failed, {
+              onNone: () => Effect.void,
+              onSome: (e) => Effect.logError(`dispatch ${e.taskId}: failed at ${e.step}: ${e.message}`)
+            })
+          )
+        )
+      )
+      yield* logged("reap", reap({ after: options.reapAfter ?? "5 minutes" }))
+      const now = yield* Clock.currentTimeMillis
+      if (now - lastCleanup >= cleanupEvery) {
+        lastCleanup = now
+        yield* logged("cleanup", cleanup({ olderThan: options.cleanupOlderThan ?? "72 hours", dryRun: false }))
+      }
+    })
+    yield* Effect.logInfo(`daemon started (every ${Duration.format(Duration.decode(options.interval))})`)
+    yield* tick.pipe(Effect.repeat(Schedule.spaced(options.interval)))
+  }).pipe(Effect.withSpan("Dispatch.daemon"))

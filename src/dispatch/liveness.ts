@@ -1,0 +1,45 @@
+import { Effect, Option } from "effect"
+import type { StoredTask } from "../store/TaskStore.js"
+import { type Pane, type Probe, Terminal } from "../terminal/Terminal.js"
+
+/**
+ * What one look at tmux says of a task's agent. `unknown` means the probe itself failed:
+ * it never justifies a destructive action.
+ */
+export type Liveness =
+  | { readonly _tag: "alive"; readonly pane: Pane }
+  | { readonly _tag: "dead"; readonly why: "no-window" | "window-gone" | "no-server" | "pane-dead"; readonly status: number | null }
+  | { readonly _tag: "unknown"; readonly why: string }
+
+/** Probes each tmux server the tasks were started on once, however many tasks there are. */
+export const makeProber = Effect.gen(function* () {
+  const terminal = yield* Terminal
+  const seen = new Map<string, Option.Option<Probe> | string>()
+  const key = (socket: string | null) => socket ?? "\u0000default"
+
+  const probe = (socket: string | null) =>
+    Effect.suspend(() => {
+      const cached = seen.get(key(socket))
+      if (cached !== undefined) return Effect.succeed(cached)
+      return terminal.probe(socket).pipe(
+        Effect.map((p): Option.Option<Probe> | string => Option.some(p)),
+        Effect.catchAll((error) => Effect.succeed<Option.Option<Probe> | string>(error.message)),
+        Effect.tap((result) => Effect.sync(() => seen.set(key(socket), result)))
+      )
+    })
+
+  const livenessOf = (task: Pick<StoredTask, "window_id" | "tmux_socket">) =>
+    Effect.gen(function* () {
+      if (task.window_id === null) return { _tag: "dead", why: "no-window", status: null } satisfies Liveness
+      const result = yield* probe(task.tmux_socket)
+      if (typeof result === "string") return { _tag: "unknown", why: result } satisfies Liveness
+      const probeResult = Option.getOrThrow(result)
+      if (probeResult._tag === "NoServer") return { _tag: "dead", why: "no-server", status: null } satisfies Liveness
+      const pane = probeResult.panes.find((p) => p.windowId === task.window_id)
+      if (pane === undefined) return { _tag: "dead", why: "window-gone", status: null } satisfies Liveness
+      if (pane.dead) return { _tag: "dead", why: "pane-dead", status: pane.deadStatus } satisfies Liveness
+      return { _tag: "alive", pane } satisfies Liveness
+    })
+
+  return { probe, livenessOf }
+})

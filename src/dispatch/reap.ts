@@ -1,0 +1,48 @@
+import { Clock, Duration, Effect } from "effect"
+import type { Task } from "../domain/Task.js"
+import { TaskStore } from "../store/TaskStore.js"
+import { Terminal } from "../terminal/Terminal.js"
+
+export interface Reaped {
+  readonly windowId: string
+  readonly taskId: string
+  readonly why: string
+}
+
+const TASK_WINDOW = /^TASK-\d{4,}$/
+
+/**
+ * Kills hub windows whose task can no longer have an agent: the task is gone, cancelled,
+ * ready, failed or done, or in review for longer than `after`.
+ */
+export const reap = (options: { readonly after: Duration.DurationInput }) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const terminal = yield* Terminal
+    const now = yield* Clock.currentTimeMillis
+    const grace = Duration.toMillis(options.after)
+    const seen = yield* terminal.probe(terminal.socket)
+    if (seen._tag === "NoServer") return []
+    const windows = new Map<string, string>()
+    for (const pane of seen.panes) {
+      if (pane.session === terminal.session && TASK_WINDOW.test(pane.windowName)) windows.set(pane.windowId, pane.windowName)
+    }
+    if (windows.size === 0) return []
+    const tasks = new Map<string, Task>((yield* store.list({ all: true })).map((t) => [t.id, t]))
+    const reaped: Array<Reaped> = []
+    for (const [windowId, name] of windows) {
+      const task = tasks.get(name)
+      const why = task === undefined
+        ? "no such task"
+        : ["cancelled", "ready", "failed", "done"].includes(task.status)
+        ? `task is ${task.status}`
+        : task.status === "in-review" && now - Date.parse(task.updated_at) >= grace
+        ? `in review for more than ${Duration.format(Duration.millis(grace))}`
+        : null
+      if (why === null) continue
+      yield* terminal.killWindow({ windowId, socket: terminal.socket })
+      reaped.push({ windowId, taskId: name, why })
+      yield* Effect.logInfo(`reap ${name}: killed window ${windowId} (${why})`)
+    }
+    return reaped
+  }).pipe(Effect.withSpan("Dispatch.reap"))

@@ -1,0 +1,93 @@
+import { Effect, Option } from "effect"
+import { Agent } from "../agent/Agent.js"
+import type { TaskStatus } from "../domain/Task.js"
+import { TaskStore, type StoredTask } from "../store/TaskStore.js"
+import { Terminal } from "../terminal/Terminal.js"
+import { Workspace } from "../workspace/Workspace.js"
+import { isLeaseLive } from "./lease.js"
+import { makeProber } from "./liveness.js"
+
+export interface ReconcileAction {
+  readonly taskId: string
+  readonly attempt: number
+  readonly from: TaskStatus
+  readonly to: TaskStatus | null
+  readonly reason: string
+  /** False when the task moved on between the look and the write: nothing was changed. */
+  readonly applied: boolean
+}
+
+export interface ReconcileReport {
+  readonly checked: number
+  readonly changed: ReadonlyArray<ReconcileAction>
+  /** Tasks left alone this pass, with why (a live dispatch, a probe that failed). */
+  readonly skipped: ReadonlyArray<{ readonly taskId: string; readonly why: string }>
+}
+
+/**
+ * Repairs what no finalizer could: for each in-progress task, compares the store with tmux
+ * and the agent's recorded exit status, and moves the task where the truth is. Every write
+ * is a compare-and-set on what was seen (attempt, window), with actor `reconciler`.
+ */
+export const reconcile = Effect.gen(function* () {
+  const store = yield* TaskStore
+  const agent = yield* Agent
+  const terminal = yield* Terminal
+  const workspace = yield* Workspace
+  const prober = yield* makeProber
+  const tasks = yield* store.inProgress
+  const changed: Array<ReconcileAction> = []
+  const skipped: Array<{ taskId: string; why: string }> = []
+
+  const apply = (task: StoredTask, to: "ready" | "in-review" | "failed", reason: string, error: string | null) =>
+    Effect.gen(function* () {
+      const applied = yield* store.reconcile({ id: task.id, attempt: task.attempt, windowId: task.window_id }, to, reason, error)
+      changed.push({ taskId: task.id, attempt: task.attempt, from: task.status, to, reason, applied })
+      yield* Effect.logInfo(`reconcile ${task.id}#${task.attempt}: ${applied ? `in-progress → ${to}` : "moved on meanwhile"} (${reason})`)
+      return applied
+    })
+
+  for (const task of tasks) {
+    if (isLeaseLive(task)) {
+      skipped.push({ taskId: task.id, why: `dispatch in flight (pid ${task.lease_pid})` })
+      continue
+    }
+    if (task.window_id === null) {
+      // The dispatcher died between claim and commit. A window it may have opened has no
+      // record but its name; a worktree it made is removed if the agent never used it.
+      const named = yield* terminal.killWindowsNamed(task.id).pipe(Effect.either)
+      if (named._tag === "Left") {
+        skipped.push({ taskId: task.id, why: `tmux: ${named.left.message}` })
+        continue
+      }
+      const applied = yield* apply(task, "ready", "dispatcher died before the agent started", null)
+      if (applied && task.workspace !== null && task.workspace_fresh) {
+        yield* workspace.removeIfUnused(task.id, task.repo, task.workspace).pipe(
+          Effect.tap((removed) => removed ? Effect.logInfo(`reconcile ${task.id}: removed unused worktree ${task.workspace}`) : Effect.void),
+          Effect.catchAll((e) => Effect.logWarning(`reconcile ${task.id}: kept ${task.workspace}: ${e.message}`))
+        )
+      }
+      continue
+    }
+    const recorded = yield* agent.exitStatus(task.id, task.attempt)
+    const liveness = yield* prober.livenessOf(task)
+    if (Option.isNone(recorded) && liveness._tag === "unknown") {
+      yield* Effect.logWarning(`reconcile ${task.id}: tmux did not answer, left as is (${liveness.why})`)
+      skipped.push({ taskId: task.id, why: `liveness unknown: ${liveness.why}` })
+      continue
+    }
+    if (Option.isNone(recorded) && liveness._tag === "alive") continue
+    const status = Option.getOrElse(recorded, () => liveness._tag === "dead" && liveness.why === "pane-dead" ? liveness.status : null)
+    if (Option.isSome(recorded) || (liveness._tag === "dead" && liveness.why === "pane-dead")) {
+      if (status === 0) yield* apply(task, "in-review", "agent exited without reporting", null)
+      else if (status === null) yield* apply(task, "failed", "agent exited (status unknown)", "agent exited (status unknown)")
+      else yield* apply(task, "failed", `agent exited with status ${status}`, `agent exited with status ${status}`)
+      continue
+    }
+    const why = liveness._tag === "dead" && liveness.why === "no-server"
+      ? "agent window disappeared (tmux server not running)"
+      : "agent window disappeared"
+    yield* apply(task, "failed", why, why)
+  }
+  return { checked: tasks.length, changed, skipped } satisfies ReconcileReport
+}).pipe(Effect.withSpan("Dispatch.reconcile"))

@@ -1,0 +1,86 @@
+import { Schema } from "effect"
+import { TaskId } from "./TaskId.js"
+
+export const TaskStatus = Schema.Literal(
+  "backlog", "ready", "in-progress", "blocked", "in-review", "done", "failed", "cancelled"
+)
+export type TaskStatus = typeof TaskStatus.Type
+export const TASK_STATUSES: ReadonlyArray<TaskStatus> = TaskStatus.literals
+
+/** No command but `retry` (failed → ready) leaves these. */
+export const TERMINAL_STATUSES: ReadonlyArray<TaskStatus> = ["done", "failed", "cancelled"]
+export const isTerminal = (status: TaskStatus): boolean => TERMINAL_STATUSES.includes(status)
+
+export const TaskKind = Schema.Literal("implement", "review", "debug")
+export type TaskKind = typeof TaskKind.Type
+
+export const Author = Schema.Literal("human", "agent")
+export type Author = typeof Author.Type
+
+/** Who made a status change: recorded on every event row. */
+export const Actor = Schema.Literal("human", "agent", "dispatcher", "reconciler")
+export type Actor = typeof Actor.Type
+
+/** `owner/name`, each part a GitHub-like name; no `..`, so it is safe as two path segments. */
+export const RepoName = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9_][A-Za-z0-9_.-]*\/[A-Za-z0-9_][A-Za-z0-9_.-]*$/),
+  Schema.filter((s) => !s.split("/").some((part) => part === "." || part === ".." || part.endsWith(".git")), {
+    message: () => "a repo part may not be '.', '..' or end in .git"
+  }),
+  Schema.brand("RepoName")
+)
+export type RepoName = typeof RepoName.Type
+
+export const Comment = Schema.Struct({
+  author: Author,
+  text: Schema.String,
+  at: Schema.String
+})
+export type Comment = typeof Comment.Type
+
+export const Title = Schema.String.pipe(
+  Schema.filter((s) => s.trim().length > 0, { message: () => "the title may not be empty" })
+)
+
+/**
+ * A task as the store holds it. The JSON form (`--json`) uses these snake_case names, which
+ * scripts rely on: keep them.
+ */
+export const Task = Schema.Struct({
+  id: TaskId,
+  title: Schema.String,
+  kind: TaskKind,
+  status: TaskStatus,
+  description: Schema.String,
+  repo: Schema.NullOr(Schema.String),
+  links: Schema.Array(Schema.String),
+  comments: Schema.Array(Comment),
+  attempt: Schema.Number,
+  session_id: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(Schema.String),
+  window_id: Schema.NullOr(Schema.String),
+  pane_pid: Schema.NullOr(Schema.Number),
+  tmux_socket: Schema.NullOr(Schema.String),
+  tmux_session: Schema.NullOr(Schema.String),
+  workspace: Schema.NullOr(Schema.String),
+  /** 1 when the current attempt created the worktree (so an undo may remove it). */
+  workspace_fresh: Schema.Boolean,
+  lease_pid: Schema.NullOr(Schema.Number),
+  lease_start: Schema.NullOr(Schema.String),
+  started_at: Schema.NullOr(Schema.String),
+  created_at: Schema.String,
+  updated_at: Schema.String
+})
+export type Task = typeof Task.Type
+
+export const TaskEvent = Schema.Struct({
+  id: Schema.Number,
+  task_id: TaskId,
+  attempt: Schema.Number,
+  from: Schema.NullOr(TaskStatus),
+  to: TaskStatus,
+  actor: Actor,
+  reason: Schema.String,
+  at: Schema.String
+})
+export type TaskEvent = typeof TaskEvent.Type

@@ -1,0 +1,85 @@
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+
+/**
+ * Migrations live in code (Migrator.fromRecord) so the bundled bin needs no folder on disk.
+ * Event rows are written by triggers: a status change and its history row are one statement,
+ * so no code path can forget the event, and the history tables refuse updates and deletes.
+ */
+const init = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE tasks (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+      kind TEXT NOT NULL CHECK (kind IN ('implement', 'review', 'debug')),
+      status TEXT NOT NULL CHECK (status IN ('backlog', 'ready', 'in-progress', 'blocked', 'in-review', 'done', 'failed', 'cancelled')),
+      description TEXT NOT NULL DEFAULT '',
+      repo TEXT,
+      links TEXT NOT NULL DEFAULT '[]',
+      comments TEXT NOT NULL DEFAULT '[]',
+      attempt INTEGER NOT NULL DEFAULT 0,
+      session_id TEXT,
+      error TEXT,
+      window_id TEXT,
+      pane_pid INTEGER,
+      tmux_socket TEXT,
+      tmux_session TEXT,
+      workspace TEXT,
+      workspace_fresh INTEGER NOT NULL DEFAULT 0,
+      lease_pid INTEGER,
+      lease_start TEXT,
+      started_at TEXT,
+      rev INTEGER NOT NULL DEFAULT 0,
+      change_actor TEXT NOT NULL,
+      change_reason TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL
+    )`
+  yield* sql`CREATE INDEX tasks_status_seq ON tasks (status, seq)`
+  yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
+  yield* sql`
+    CREATE TABLE events (
+      id INTEGER PRIMARY KEY,
+      task_id TEXT NOT NULL,
+      attempt INTEGER NOT NULL,
+      from_status TEXT,
+      to_status TEXT NOT NULL,
+      actor TEXT NOT NULL CHECK (actor IN ('human', 'agent', 'dispatcher', 'reconciler')),
+      reason TEXT NOT NULL,
+      at TEXT NOT NULL
+    )`
+  yield* sql`CREATE INDEX events_task ON events (task_id, id)`
+  yield* sql`
+    CREATE TRIGGER tasks_created AFTER INSERT ON tasks BEGIN
+      INSERT INTO events (task_id, attempt, from_status, to_status, actor, reason, at)
+      VALUES (NEW.id, NEW.attempt, NULL, NEW.status, NEW.change_actor, NEW.change_reason, NEW.created_at);
+    END`
+  yield* sql`
+    CREATE TRIGGER tasks_changed AFTER UPDATE OF rev ON tasks WHEN NEW.rev <> OLD.rev BEGIN
+      INSERT INTO events (task_id, attempt, from_status, to_status, actor, reason, at)
+      VALUES (NEW.id, NEW.attempt, OLD.status, NEW.status, NEW.change_actor, NEW.change_reason, NEW.updated_at);
+    END`
+  yield* sql`
+    CREATE TRIGGER tasks_status_needs_event BEFORE UPDATE OF status ON tasks
+    WHEN NEW.status <> OLD.status AND NEW.rev = OLD.rev BEGIN
+      SELECT RAISE(ABORT, 'a status change must bump rev so that it is recorded');
+    END`
+  yield* sql`
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN
+      SELECT RAISE(ABORT, 'history is append-only');
+    END`
+  yield* sql`
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN
+      SELECT RAISE(ABORT, 'history is append-only');
+    END`
+  // The start-up fast path reads this instead of the migrations table.
+  yield* sql`PRAGMA user_version = 1`
+})
+
+export const migrations = {
+  "0001_init": init
+} as const
+
+export const LATEST_MIGRATION = 1

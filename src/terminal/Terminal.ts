@@ -1,0 +1,154 @@
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import { Context, Effect, Layer, Option } from "effect"
+import { HubConfig } from "../config.js"
+import { TmuxError } from "../domain/errors.js"
+import { firstErrorLine, runProcess } from "../shared/process.js"
+import { envArgs, escapeArg, escapeFormat, socketArgs } from "./tmuxArgs.js"
+
+export interface WindowSpec {
+  /** The window's name: the task id. */
+  readonly name: string
+  readonly cwd: string
+  /** Reaches the window through `-e`: the only way task text gets there. */
+  readonly env: Readonly<Record<string, string>>
+  /** A constant shell command (no task text): run by tmux through the default shell. */
+  readonly command: string
+}
+
+/** Where a window lives: the server (socket; null = the default server) and session. */
+export interface WindowRef {
+  readonly windowId: string
+  readonly socket: string | null
+}
+
+export interface Window extends WindowRef {
+  readonly panePid: number
+  readonly session: string
+}
+
+export interface Pane {
+  readonly session: string
+  readonly windowName: string
+  readonly windowId: string
+  readonly panePid: number
+  readonly dead: boolean
+  /** Null when tmux did not report it (it sometimes does not, for good). */
+  readonly deadStatus: number | null
+}
+
+/** One look at a tmux server: every pane, or the server is not running at all. */
+export type Probe =
+  | { readonly _tag: "Running"; readonly panes: ReadonlyArray<Pane> }
+  | { readonly _tag: "NoServer" }
+
+export class Terminal extends Context.Tag("hub/Terminal")<Terminal, {
+  /** The server and session new windows go to (from HubConfig). */
+  readonly socket: string | null
+  readonly session: string
+  /** Opens a detached window with remain-on-exit set in the same tmux call. */
+  readonly openWindow: (spec: WindowSpec) => Effect.Effect<Window, TmuxError>
+  readonly killWindow: (ref: WindowRef) => Effect.Effect<void, TmuxError>
+  /** Kills every window of that name in hub's session (a stale attempt's). */
+  readonly killWindowsNamed: (name: string) => Effect.Effect<number, TmuxError>
+  /** All panes of a server, in one `tmux list-panes -a` call. */
+  readonly probe: (socket: string | null) => Effect.Effect<Probe, TmuxError>
+  /** Fails with a clear message when tmux cannot be run at all. */
+  readonly check: Effect.Effect<void, TmuxError>
+}>() {}
+
+const PANE_FORMAT = "#{session_name}\t#{window_name}\t#{window_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}"
+
+const isNoServer = (stderr: string) => /no server running|error connecting to|server exited/i.test(stderr)
+
+export const parsePanes = (stdout: string): Array<Pane> =>
+  stdout.split("\n").filter((l) => l.length > 0).flatMap((line) => {
+    const [session, windowName, windowId, pid, dead, status] = line.split("\t")
+    if (session === undefined || windowName === undefined || windowId === undefined) return []
+    return [{
+      session,
+      windowName,
+      windowId,
+      panePid: Number(pid),
+      dead: dead === "1",
+      deadStatus: status !== undefined && status !== "" && dead === "1" ? Number(status) : null
+    }]
+  })
+
+export const makeTerminal = Effect.gen(function* () {
+  const config = yield* HubConfig
+  const executor = yield* Effect.context<CommandExecutor.CommandExecutor>()
+  const socket = Option.getOrNull(config.tmuxSocket)
+  const session = config.tmuxSession
+
+  const tmux = (server: string | null, args: ReadonlyArray<string>) =>
+    runProcess("tmux", [...socketArgs(server), ...args], { timeoutMs: config.tmuxTimeoutMs }).pipe(
+      Effect.mapError((failure) => new TmuxError({ message: failure.message })),
+      Effect.provide(executor)
+    )
+
+  const tmuxOk = (server: string | null, args: ReadonlyArray<string>) =>
+    Effect.flatMap(tmux(server, args), (result) =>
+      result.code === 0
+        ? Effect.succeed(result.stdout)
+        : Effect.fail(new TmuxError({ message: `tmux ${args[0]}: ${firstErrorLine(result.stderr)}` })))
+
+  // Two dispatchers may both find the session missing: "duplicate session" means it exists.
+  const ensureSession = Effect.gen(function* () {
+    const has = yield* tmux(socket, ["has-session", "-t", `=${escapeArg(session)}`])
+    if (has.code === 0) return
+    const made = yield* tmux(socket, ["new-session", "-d", "-s", escapeArg(session), "-n", "hub"])
+    if (made.code !== 0 && !/duplicate session/i.test(made.stderr)) {
+      return yield* new TmuxError({ message: `tmux new-session: ${firstErrorLine(made.stderr)}` })
+    }
+  })
+
+  const openWindow = (spec: WindowSpec) =>
+    Effect.gen(function* () {
+      yield* ensureSession
+      const target = `=${escapeArg(session)}:`
+      const out = yield* tmuxOk(socket, [
+        "new-window", "-d", "-P", "-F", "#{window_id} #{pane_pid}",
+        "-t", target, "-n", escapeArg(spec.name), "-c", escapeFormat(spec.cwd),
+        ...envArgs(spec.env),
+        escapeArg(spec.command),
+        ";",
+        // Same call, so an agent that exits at once still leaves its dead pane behind.
+        "set-option", "-w", "-t", `=${escapeArg(session)}:=${escapeArg(spec.name)}`, "remain-on-exit", "on"
+      ])
+      const [windowId, pid] = out.trim().split(" ")
+      if (!windowId || !pid) return yield* new TmuxError({ message: `tmux new-window: unexpected answer '${out.trim()}'` })
+      return { windowId, panePid: Number(pid), socket, session }
+    }).pipe(Effect.withSpan("Terminal.openWindow"))
+
+  const killWindow = (ref: WindowRef) =>
+    Effect.flatMap(tmux(ref.socket, ["kill-window", "-t", escapeArg(ref.windowId)]), (result) =>
+      result.code === 0 || isNoServer(result.stderr) || /can't find window|no such window/i.test(result.stderr)
+        ? Effect.void
+        : Effect.fail(new TmuxError({ message: `tmux kill-window: ${firstErrorLine(result.stderr)}` })))
+
+  const probe = (server: string | null) =>
+    Effect.flatMap(tmux(server, ["list-panes", "-a", "-F", PANE_FORMAT]), (result): Effect.Effect<Probe, TmuxError> => {
+      if (result.code === 0) return Effect.succeed({ _tag: "Running", panes: parsePanes(result.stdout) })
+      if (isNoServer(result.stderr)) return Effect.succeed({ _tag: "NoServer" })
+      return Effect.fail(new TmuxError({ message: `tmux list-panes: ${firstErrorLine(result.stderr)}` }))
+    })
+
+  const killWindowsNamed = (name: string) =>
+    Effect.gen(function* () {
+      const seen = yield* probe(socket)
+      if (seen._tag === "NoServer") return 0
+      const ids = new Set(seen.panes.filter((p) => p.session === session && p.windowName === name).map((p) => p.windowId))
+      yield* Effect.forEach(ids, (windowId) => killWindow({ windowId, socket }), { discard: true })
+      return ids.size
+    })
+
+  const check = tmux(null, ["-V"]).pipe(
+    Effect.flatMap((r) => r.code === 0 ? Effect.void : Effect.fail(new TmuxError({ message: "tmux -V failed" }))),
+    Effect.mapError((e) => new TmuxError({ message: `tmux is not usable: ${e.message}` }))
+  )
+
+  return Terminal.of({ socket, session, openWindow, killWindow, killWindowsNamed, probe, check })
+})
+
+/** tmux on the server that HubConfig names. Needs a CommandExecutor (NodeContext). */
+export const TerminalLive = Layer.effect(Terminal, makeTerminal)

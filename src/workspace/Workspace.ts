@@ -1,0 +1,257 @@
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import { Context, Effect, Either, Layer, Schema } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { HubConfig, hubPaths } from "../config.js"
+import { InvalidInput, RepoError, WorktreeError } from "../domain/errors.js"
+import { RepoName } from "../domain/Task.js"
+import type { TaskId } from "../domain/TaskId.js"
+import { firstErrorLine, runProcess } from "../shared/process.js"
+
+export interface RepoInfo {
+  readonly name: string
+  readonly url: string
+  readonly path: string
+}
+
+/** What a dispatch prepared, and what of it this dispatch created (the undo removes only that). */
+export interface Prepared {
+  readonly dir: string
+  readonly createdDir: boolean
+  readonly createdBranch: boolean
+  readonly repo: string | null
+}
+
+/** Why cleanup keeps a worktree; none means it may go. */
+export type Keep = { readonly keep: true; readonly why: string } | { readonly keep: false }
+
+export class Workspace extends Context.Tag("hub/Workspace")<Workspace, {
+  readonly addRepo: (name: string, url: string) => Effect.Effect<RepoInfo, RepoError | InvalidInput>
+  readonly listRepos: Effect.Effect<ReadonlyArray<RepoInfo>, RepoError>
+  readonly hasRepo: (name: string) => Effect.Effect<boolean>
+  /** `git fetch` of the bare clone; fails when the clone is missing or origin unreachable. */
+  readonly fetch: (repo: string) => Effect.Effect<void, WorktreeError>
+  /** Where a task's workspace is: `$HUB_HOME/workspaces/TASK-X[/<name>]`. */
+  readonly dirFor: (taskId: TaskId, repo: string | null) => string
+  /**
+   * Reuses the task's worktree (a retry keeps its work) or creates it on a new branch
+   * `agent/TASK-X` from origin's default branch. `onCreate` runs before anything is made,
+   * so an interruption in the middle still leaves a record of what to undo.
+   */
+  readonly prepare: (
+    taskId: TaskId,
+    repo: string | null,
+    onCreate: (plan: Prepared) => Effect.Effect<void>
+  ) => Effect.Effect<Prepared, WorktreeError>
+  /** Removes what `prepare` created (worktree dir, branch), as recorded in `plan`. */
+  readonly undo: (taskId: TaskId, plan: Prepared) => Effect.Effect<void, WorktreeError>
+  /** Whether a worktree holds work that cleanup must keep. */
+  readonly inspect: (dir: string) => Effect.Effect<Keep, WorktreeError>
+  /** Removes a worktree (and its branch) that holds no work at all: reconcile's undo. */
+  readonly removeIfUnused: (taskId: TaskId, repo: string | null, dir: string) => Effect.Effect<boolean, WorktreeError>
+  /** Removes a worktree that cleanup found safe to remove; the branch stays in the clone. */
+  readonly remove: (taskId: TaskId, repo: string | null, dir: string) => Effect.Effect<void, WorktreeError>
+  readonly check: Effect.Effect<void, WorktreeError>
+}>() {}
+
+const GIT_ENV = {
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_SSH_COMMAND: "ssh -o BatchMode=yes",
+  LC_ALL: "C"
+}
+
+export const branchFor = (taskId: TaskId) => `agent/${taskId}`
+
+export const makeWorkspace = Effect.gen(function* () {
+  const config = yield* HubConfig
+  const executor = yield* Effect.context<CommandExecutor.CommandExecutor>()
+  const paths = hubPaths(config)
+
+  const git = (args: ReadonlyArray<string>, cwd?: string) =>
+    runProcess("git", args, { env: GIT_ENV, timeoutMs: config.gitTimeoutMs, ...(cwd ? { cwd } : {}) }).pipe(
+      Effect.provide(executor)
+    )
+
+  const repoPath = (name: string) => path.join(paths.repos, `${name}.git`)
+
+  const gitOk = <E>(args: ReadonlyArray<string>, cwd: string | undefined, onError: (message: string) => E) =>
+    git(args, cwd).pipe(
+      Effect.mapError((failure) => onError(failure.message)),
+      Effect.flatMap((r) =>
+        r.code === 0 ? Effect.succeed(r.stdout) : Effect.fail(onError(`git ${args[0]}: ${firstErrorLine(r.stderr)}`))
+      )
+    )
+
+  const exists = (p: string) => Effect.sync(() => fs.existsSync(p))
+
+  const addRepo = (name: string, url: string) =>
+    Effect.gen(function* () {
+      const valid = Schema.decodeUnknownEither(RepoName)(name)
+      if (Either.isLeft(valid)) {
+        return yield* new InvalidInput({ message: `not a repo name: '${name}' (expected owner/name)` })
+      }
+      if (url.trim() === "" || url.startsWith("-")) return yield* new InvalidInput({ message: `not a repo URL: '${url}'` })
+      const dir = repoPath(name)
+      if (yield* exists(dir)) return yield* new RepoError({ repo: name, message: `repo ${name} is already added (${dir})` })
+      // A local path is resolved now: the clone must not depend on where hub was started.
+      const source = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+@[^/]+:/.test(url) ? url : path.resolve(url)
+      const fail = (message: string) => new RepoError({ repo: name, message: `cannot add ${name}: ${message}` })
+      const build = Effect.gen(function* () {
+        yield* Effect.sync(() => fs.mkdirSync(dir, { recursive: true }))
+        yield* gitOk(["init", "--bare", "--quiet", dir], undefined, fail)
+        yield* gitOk(["remote", "add", "origin", "--", source], dir, fail)
+        yield* gitOk(["fetch", "--quiet", "origin"], dir, fail)
+        yield* gitOk(["remote", "set-head", "origin", "--auto"], dir, fail)
+      })
+      // Nothing half-made stays behind, whatever stopped the clone.
+      yield* build.pipe(
+        Effect.onExit((exit) =>
+          exit._tag === "Success" ? Effect.void : Effect.sync(() => {
+            fs.rmSync(dir, { recursive: true, force: true })
+            const owner = path.dirname(dir)
+            if (fs.existsSync(owner) && fs.readdirSync(owner).length === 0) fs.rmdirSync(owner)
+          })
+        )
+      )
+      return { name, url: source, path: dir }
+    })
+
+  const listRepos = Effect.gen(function* () {
+    const found: Array<{ name: string; path: string }> = yield* Effect.sync(() => {
+      if (!fs.existsSync(paths.repos)) return []
+      return fs.readdirSync(paths.repos, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((owner) =>
+        fs.readdirSync(path.join(paths.repos, owner.name), { withFileTypes: true })
+          .filter((d) => d.isDirectory() && d.name.endsWith(".git"))
+          .map((d) => ({
+            name: `${owner.name}/${d.name.slice(0, -4)}`,
+            path: path.join(paths.repos, owner.name, d.name)
+          }))
+      ).sort((a, b) => a.name.localeCompare(b.name))
+    })
+    return yield* Effect.forEach(found, (repo) =>
+      git(["config", "--get", "remote.origin.url"], repo.path).pipe(
+        Effect.map((r) => ({ ...repo, url: r.stdout.trim() })),
+        Effect.mapError((e) => new RepoError({ repo: repo.name, message: e.message }))
+      ))
+  })
+
+  const hasRepo = (name: string) => exists(path.join(repoPath(name), "HEAD"))
+
+  const fetch = (repo: string) =>
+    Effect.gen(function* () {
+      const dir = repoPath(repo)
+      const fail = (message: string) => new WorktreeError({ taskId: "", message: `fetch ${repo}: ${message}` })
+      if (!(yield* hasRepo(repo))) return yield* fail(`no clone at ${dir} (run: hub repo add ${repo} URL)`)
+      yield* gitOk(["fetch", "--quiet", "--prune", "origin"], dir, fail)
+    })
+
+  const dirFor = (taskId: TaskId, repo: string | null) =>
+    repo === null ? path.join(paths.workspaces, taskId) : path.join(paths.workspaces, taskId, repo.split("/")[1]!)
+
+  const isWorktree = (dir: string) => exists(path.join(dir, ".git"))
+
+  const prepare = (taskId: TaskId, repo: string | null, onCreate: (plan: Prepared) => Effect.Effect<void>) =>
+    Effect.gen(function* () {
+      const dir = dirFor(taskId, repo)
+      const fail = (message: string) => new WorktreeError({ taskId, message })
+      if (repo === null) {
+        const createdDir = !(yield* exists(dir))
+        const plan = { dir, createdDir, createdBranch: false, repo }
+        if (createdDir) yield* onCreate(plan)
+        yield* Effect.try({ try: () => fs.mkdirSync(dir, { recursive: true }), catch: (e) => fail(`mkdir ${dir}: ${(e as Error).message}`) })
+        return plan
+      }
+      const bare = repoPath(repo)
+      if (!(yield* hasRepo(repo))) return yield* fail(`repo ${repo} has no clone at ${bare} (run: hub repo add ${repo} URL)`)
+      if (yield* isWorktree(dir)) return { dir, createdDir: false, createdBranch: false, repo }
+      if (yield* exists(dir)) return yield* fail(`${dir} exists but is not a git worktree`)
+      const branch = branchFor(taskId)
+      const hasBranch = (yield* git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], bare).pipe(
+        Effect.mapError((e) => fail(e.message))
+      )).code === 0
+      const plan = { dir, createdDir: true, createdBranch: !hasBranch, repo }
+      yield* onCreate(plan)
+      // A stale registration (the directory was deleted by hand) would refuse the add.
+      yield* git(["worktree", "prune"], bare).pipe(Effect.ignore)
+      const args = hasBranch
+        ? ["worktree", "add", "--quiet", dir, branch]
+        : ["worktree", "add", "--quiet", "--no-track", "-b", branch, dir, "refs/remotes/origin/HEAD"]
+      yield* gitOk(args, bare, (m) => fail(`worktree for ${repo}: ${m}`))
+      return plan
+    }).pipe(Effect.withSpan("Workspace.prepare"))
+
+  const undo = (taskId: TaskId, plan: Prepared) =>
+    Effect.gen(function* () {
+      const fail = (message: string) => new WorktreeError({ taskId, message })
+      if (plan.repo !== null) {
+        const bare = repoPath(plan.repo)
+        if (plan.createdDir) {
+          yield* git(["worktree", "remove", "--force", "--force", plan.dir], bare).pipe(Effect.ignore)
+        }
+        if (plan.createdDir || plan.createdBranch) {
+          yield* Effect.sync(() => fs.rmSync(plan.dir, { recursive: true, force: true }))
+          yield* git(["worktree", "prune"], bare).pipe(Effect.ignore)
+        }
+        if (plan.createdBranch) {
+          const r = yield* git(["branch", "-D", branchFor(taskId)], bare).pipe(Effect.mapError((e) => fail(e.message)))
+          if (r.code !== 0 && !/not found/.test(r.stderr)) return yield* fail(`git branch -D: ${firstErrorLine(r.stderr)}`)
+        }
+      } else if (plan.createdDir) {
+        yield* Effect.sync(() => fs.rmSync(plan.dir, { recursive: true, force: true }))
+      }
+      // The task folder itself goes too when this dispatch made it and nothing else is in it.
+      yield* Effect.sync(() => {
+        const taskDir = path.join(paths.workspaces, taskId)
+        if (fs.existsSync(taskDir) && fs.readdirSync(taskDir).length === 0) fs.rmdirSync(taskDir)
+      })
+    })
+
+  const inspect = (dir: string) =>
+    Effect.gen(function* () {
+      const fail = (message: string) => new WorktreeError({ taskId: "", message })
+      if (!(yield* isWorktree(dir))) return { keep: true as const, why: "not a git worktree" }
+      const status = yield* gitOk(["status", "--porcelain", "--untracked-files=all"], dir, fail)
+      if (status.trim() !== "") {
+        const untracked = status.split("\n").some((l) => l.startsWith("??"))
+        return { keep: true as const, why: untracked ? "untracked files" : "uncommitted changes" }
+      }
+      const upstream = yield* git(["rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"], dir).pipe(
+        Effect.mapError((e) => fail(e.message))
+      )
+      // No upstream: nothing proves the commits are safe elsewhere.
+      if (upstream.code !== 0) return { keep: true as const, why: "branch has no upstream" }
+      const ahead = yield* gitOk(["rev-list", "--count", "@{upstream}..HEAD"], dir, fail)
+      return Number(ahead.trim()) === 0 ? { keep: false as const } : { keep: true as const, why: `${ahead.trim()} unpushed commit(s)` }
+    })
+
+  const removeIfUnused = (taskId: TaskId, repo: string | null, dir: string) =>
+    Effect.gen(function* () {
+      const fail = (message: string) => new WorktreeError({ taskId, message })
+      if (!(yield* exists(dir))) return false
+      if (repo === null) {
+        const empty = yield* Effect.sync(() => fs.readdirSync(dir).length === 0)
+        if (empty) yield* undo(taskId, { dir, repo, createdDir: true, createdBranch: false })
+        return empty
+      }
+      if (!(yield* isWorktree(dir))) return false
+      const status = yield* gitOk(["status", "--porcelain", "--untracked-files=all"], dir, fail)
+      if (status.trim() !== "") return false
+      const own = yield* gitOk(["rev-list", "--count", "HEAD", "--not", "--remotes=origin"], dir, fail)
+      if (Number(own.trim()) !== 0) return false
+      yield* undo(taskId, { dir, repo, createdDir: true, createdBranch: true })
+      return true
+    })
+
+  const remove = (taskId: TaskId, repo: string | null, dir: string) =>
+    undo(taskId, { dir, repo, createdDir: true, createdBranch: false })
+
+  const check = git(["--version"]).pipe(
+    Effect.flatMap((r) => r.code === 0 ? Effect.void : Effect.fail(new WorktreeError({ taskId: "", message: "git --version failed" }))),
+    Effect.mapError((e) => new WorktreeError({ taskId: "", message: `git is not usable: ${e.message}` }))
+  )
+
+  return Workspace.of({ addRepo, listRepos, hasRepo, fetch, dirFor, prepare, undo, inspect, removeIfUnused, remove, check })
+})
+
+/** git under `$HUB_HOME/repos` and `$HUB_HOME/workspaces`. Needs a CommandExecutor (NodeContext). */
+export const WorkspaceLive = Layer.effect(Workspace, makeWorkspace)
