@@ -1,0 +1,27 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Layer, Option } from "effect"
+import { AgentLive } from "../../src/agent/Agent.js"
+import { HubConfigFrom, type HubSettings } from "../../src/config.js"
+import { TaskStoreLive } from "../../src/store/TaskStore.js"
+import { TerminalLive } from "../../src/terminal/Terminal.js"
+import { WorkspaceLive } from "../../src/workspace/Workspace.js"
+import type { Sandbox } from "./sandbox.js"
+
+/** HubConfig for a sandbox: its HUB_HOME, HOME and private tmux server. */
+export const sandboxConfig = (sandbox: Sandbox, overrides: Partial<HubSettings> = {}) =>
+  HubConfigFrom({
+    home: sandbox.hubHome,
+    userHome: sandbox.home,
+    tmuxSocket: Option.some(sandbox.socket),
+    agentCommand: Option.some("sleep 600"),
+    tmuxTimeoutMs: 5_000,
+    gitTimeoutMs: 30_000,
+    ...overrides
+  })
+
+/** The real services (SQLite file, git, tmux) inside a sandbox. */
+export const sandboxServices = (sandbox: Sandbox, overrides: Partial<HubSettings> = {}) =>
+  Layer.mergeAll(TaskStoreLive, WorkspaceLive, TerminalLive, AgentLive).pipe(
+    Layer.provideMerge(NodeContext.layer),
+    Layer.provideMerge(sandboxConfig(sandbox, overrides))
+  )
