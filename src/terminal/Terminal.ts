@@ -80,14 +80,14 @@ export const makeTerminal = Effect.gen(function* () {
   const socket = Option.getOrNull(config.tmuxSocket)
   const session = config.tmuxSession
 
-  const tmux = (server: string | null, args: ReadonlyArray<string>) =>
-    runProcess("tmux", [...socketArgs(server), ...args], { timeoutMs: config.tmuxTimeoutMs }).pipe(
+  const tmux = (server: string | null, args: ReadonlyArray<string>, env?: Record<string, string>) =>
+    runProcess("tmux", [...socketArgs(server), ...args], { timeoutMs: config.tmuxTimeoutMs, ...(env ? { env } : {}) }).pipe(
       Effect.mapError((failure) => new TmuxError({ message: failure.message })),
       Effect.provide(executor)
     )
 
-  const tmuxOk = (server: string | null, args: ReadonlyArray<string>) =>
-    Effect.flatMap(tmux(server, args), (result) =>
+  const tmuxOk = (server: string | null, args: ReadonlyArray<string>, env?: Record<string, string>) =>
+    Effect.flatMap(tmux(server, args, env), (result) =>
       result.code === 0
         ? Effect.succeed(result.stdout)
         : Effect.fail(new TmuxError({ message: `tmux ${args[0]}: ${firstErrorLine(result.stderr)}` })))
@@ -114,7 +114,8 @@ export const makeTerminal = Effect.gen(function* () {
         ";",
         // Same call, so an agent that exits at once still leaves its dead pane behind.
         "set-option", "-w", "-t", `=${escapeArg(session)}:=${escapeArg(spec.name)}`, "remain-on-exit", "on"
-      ])
+        // tmux gives a new window the PATH of the client that asked for it, over `-e PATH=`.
+      ], spec.env.PATH === undefined ? undefined : { PATH: spec.env.PATH })
       const [windowId, pid] = out.trim().split(" ")
       if (!windowId || !pid) return yield* new TmuxError({ message: `tmux new-window: unexpected answer '${out.trim()}'` })
       return { windowId, panePid: Number(pid), socket, session }

@@ -1,0 +1,229 @@
+/**
+ * Helpers for integration tests that drive the built bin in a sandbox: hub processes that run
+ * in the background (to be killed or signalled), the task and event JSON, the tmux panes of the
+ * sandbox's private server, and shims that pause inside one git or tmux subcommand.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { BIN, type HubResult, makeOriginRepo, realBinary, type Sandbox, waitFor, writeShim } from "./sandbox.js"
+
+export interface Running {
+  readonly child: ChildProcess
+  readonly pid: number
+  /** Resolves when the process has exited, with its code (null when a signal ended it). */
+  readonly done: Promise<HubResult & { readonly signal: NodeJS.Signals | null }>
+  readonly exited: () => boolean
+}
+
+/** Starts the bin in the background, with the sandbox's environment plus `extra`. */
+export const spawnHub = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}): Running => {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...sandbox.env, ...extra },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let stdout = ""
+  let stderr = ""
+  let finished = false
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+  const done = new Promise<HubResult & { readonly signal: NodeJS.Signals | null }>((resolve) => {
+    child.on("close", (code, signal) => {
+      finished = true
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+  return { child, pid: child.pid!, done, exited: () => finished }
+}
+
+/** Runs the bin to its end without blocking the event loop (several may run at once). */
+export const hubAsync = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}) =>
+  spawnHub(sandbox, args, extra).done
+
+/** Runs the bin and fails the test with its output unless it exits 0. */
+export const hubOk = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}): string => {
+  const r = sandbox.hub(args, extra)
+  if (r.code !== 0) throw new Error(`hub ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
+  return r.stdout
+}
+
+export interface TaskJson {
+  readonly id: string
+  readonly status: string
+  readonly attempt: number
+  readonly error: string | null
+  readonly window_id: string | null
+  readonly pane_pid: number | null
+  readonly workspace: string | null
+  readonly lease_pid: number | null
+  readonly repo: string | null
+}
+
+export interface EventJson {
+  readonly id: number
+  readonly task_id: string
+  readonly attempt: number
+  readonly from: string | null
+  readonly to: string
+  readonly actor: string
+  readonly reason: string
+}
+
+export const showTask = (sandbox: Sandbox, id: string): TaskJson => JSON.parse(hubOk(sandbox, ["task", "show", id, "--json"]))
+
+export const taskEvents = (sandbox: Sandbox, id: string): Array<EventJson> =>
+  JSON.parse(hubOk(sandbox, ["task", "events", id, "--json"]))
+
+export const listTasks = (sandbox: Sandbox): Array<TaskJson> => JSON.parse(hubOk(sandbox, ["task", "list", "--all", "--json"]))
+
+export const createTask = (sandbox: Sandbox, title: string, repo?: string): string =>
+  hubOk(sandbox, ["task", "create", "--title", title, ...(repo ? ["--repo", repo] : [])]).trim()
+
+/** Creates tasks without waiting for each other: one bin start each, in parallel. */
+export const createTasks = async (sandbox: Sandbox, titles: ReadonlyArray<string>, repo?: string): Promise<Array<string>> => {
+  const ids: Array<string> = []
+  // Sequential creation keeps ids in title order; small batches overlap the start-up costs.
+  for (const title of titles) {
+    const r = await hubAsync(sandbox, ["task", "create", "--title", title, ...(repo ? ["--repo", repo] : [])])
+    if (r.code !== 0) throw new Error(`task create exited ${r.code}: ${r.stderr}`)
+    ids.push(r.stdout.trim())
+  }
+  return ids
+}
+
+export interface PaneInfo {
+  readonly session: string
+  readonly windowName: string
+  readonly windowId: string
+  readonly panePid: number
+  readonly dead: boolean
+  readonly deadStatus: string
+}
+
+/** Every pane of the sandbox's private tmux server (none when it is not running). */
+export const panes = (sandbox: Sandbox): Array<PaneInfo> => {
+  const r = sandbox.tmux([
+    "list-panes", "-a", "-F",
+    "#{session_name}\t#{window_name}\t#{window_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}"
+  ])
+  if (r.status !== 0) return []
+  return r.stdout.split("\n").filter((l) => l !== "").map((line) => {
+    const [session, windowName, windowId, pid, dead, deadStatus] = line.split("\t")
+    return { session: session!, windowName: windowName!, windowId: windowId!, panePid: Number(pid), dead: dead === "1", deadStatus: deadStatus ?? "" }
+  })
+}
+
+/** Windows of hub's session named like a task. */
+export const taskWindows = (sandbox: Sandbox) => panes(sandbox).filter((p) => p.session === "hub" && /^TASK-\d{4,}$/.test(p.windowName))
+
+export const liveWindows = (sandbox: Sandbox) => taskWindows(sandbox).filter((p) => !p.dead)
+
+export const windowOf = (sandbox: Sandbox, windowId: string) => panes(sandbox).find((p) => p.windowId === windowId)
+
+/** A repo `acme/app` added to the sandbox's hub from a fresh origin repo. */
+export const addRepo = (sandbox: Sandbox, name = "acme/app"): { readonly origin: string; readonly bare: string } => {
+  const origin = makeOriginRepo(path.join(sandbox.dir, "origin", name.replace("/", "-")))
+  hubOk(sandbox, ["repo", "add", name, origin])
+  return { origin, bare: path.join(sandbox.hubHome, "repos", `${name}.git`) }
+}
+
+/** git run directly (not through hub), with an author so commits work in a bare HOME. */
+export const git = (cwd: string, ...args: Array<string>) =>
+  spawnSync(realBinary("git"), args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      PATH: process.env.PATH,
+      // Never the user's own git config or credentials.
+      HOME: "/nonexistent-hub-test-home",
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_AUTHOR_NAME: "t",
+      GIT_AUTHOR_EMAIL: "t@t",
+      GIT_COMMITTER_NAME: "t",
+      GIT_COMMITTER_EMAIL: "t@t",
+      GIT_TERMINAL_PROMPT: "0"
+    }
+  })
+
+export const gitOk = (cwd: string, ...args: Array<string>) => {
+  const r = git(cwd, ...args)
+  if (r.status !== 0) throw new Error(`git ${args.join(" ")} in ${cwd} exited ${r.status}: ${r.stderr}`)
+  return r.stdout
+}
+
+export const branchExists = (bare: string, branch: string) =>
+  git(bare, "rev-parse", "--verify", "--quiet", `refs/heads/${branch}`).status === 0
+
+/**
+ * A shim `name` (git or tmux) in `<sandbox>/shim` that, when its arguments contain the words
+ * `words` (e.g. "worktree add"), runs the real binary first (`after`) or only later (`before`),
+ * writes its pid to `marker` and sleeps `seconds`: a process paused at a known point.
+ * Everything else goes to the real binary at once. Returns the PATH to run hub with.
+ */
+export const pausingShim = (
+  sandbox: Sandbox,
+  options: { readonly name: "git" | "tmux"; readonly words: string; readonly when: "before" | "after"; readonly seconds: number }
+): { readonly PATH: string; readonly marker: string } => {
+  const real = realBinary(options.name)
+  const dir = path.join(sandbox.dir, "shim")
+  const marker = path.join(sandbox.dir, `paused-${options.name}-${options.words.replace(/\W+/g, "-")}`)
+  const pause = `echo $$ > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'; sleep ${options.seconds}`
+  const body = options.when === "before"
+    ? `${pause}; exec '${real}' "$@"`
+    : `out=$('${real}' "$@"); s=$?; ${pause}; [ -n "$out" ] && printf '%s\\n' "$out"; exit $s`
+  writeShim(dir, options.name, [
+    `case " $* " in`,
+    `  *' ${options.words} '*) ${body} ;;`,
+    `esac`,
+    `exec '${real}' "$@"`
+  ].join("\n"))
+  return { PATH: `${dir}:${process.env.PATH}`, marker }
+}
+
+/** A shim `name` whose call with the words `words` sleeps `seconds` before the real binary runs. */
+export const slowShim = (sandbox: Sandbox, name: "git" | "tmux", words: string, seconds: number): string => {
+  const real = realBinary(name)
+  const dir = path.join(sandbox.dir, `slow-${name}`)
+  writeShim(dir, name, [
+    `case " $* " in *' ${words} '*) sleep ${seconds} ;; esac`,
+    `exec '${real}' "$@"`
+  ].join("\n"))
+  return `${dir}:${process.env.PATH}`
+}
+
+/** Waits for a pausing shim to be reached; returns the shim's pid (its process group leader). */
+export const waitForMarker = async (marker: string, ms = 20_000): Promise<number> => {
+  const ok = await waitFor(() => fs.existsSync(marker), ms)
+  if (!ok) throw new Error(`the shim never reached ${marker}`)
+  return Number(fs.readFileSync(marker, "utf8").trim())
+}
+
+/** Kills a shim and the sleep it runs: hub starts children in their own process group. */
+export const killShim = (pid: number) => {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    const pgid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2])
+    if (pgid === pid) process.kill(-pgid, "SIGKILL")
+    else process.kill(pid, "SIGKILL")
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Kills a background hub process if a failed assertion left it running. */
+export const stop = (running: Running | undefined) => {
+  if (running && !running.exited()) {
+    try {
+      running.child.kill("SIGKILL")
+    } catch {
+      // gone
+    }
+  }
+}
+
+/** Polls a task until it has the status (or the time is up); returns the last look. */
+export const waitForStatus = async (sandbox: Sandbox, id: string, status: string, ms = 15_000): Promise<TaskJson> => {
+  let last = showTask(sandbox, id)
+  await waitFor(() => (last = showTask(sandbox, id)).status === status, ms, 200)
+  return last
+}
