@@ -12,7 +12,7 @@ const stub = path.join(root, "scripts", "stub-parsers.cjs")
 
 await build({
   entryPoints: [path.join(root, "src", "main.ts")],
-  outfile: path.join(dist, "hub.cjs"),
+  outfile: path.join(dist, "hub-main.cjs"),
   bundle: true,
   platform: "node",
   format: "cjs",
@@ -25,6 +25,12 @@ await build({
   legalComments: "none",
   logLevel: "warning"
 })
+
+// The bin is a small launcher in front of the bundle (see scripts/launcher.cjs).
+const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
+const launcher = fs.readFileSync(path.join(root, "scripts", "launcher.cjs"), "utf8").replace("__HUB_VERSION__", version)
+fs.writeFileSync(path.join(dist, "hub.cjs"), launcher)
+fs.rmSync(path.join(dist, ".hub-main.v8cache"), { force: true })
 
 fs.mkdirSync(path.join(dist, "bin"), { recursive: true })
 const shim = path.join(dist, "bin", "hub")

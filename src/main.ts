@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The bin entry. `--version` answers before Effect loads; everything else goes to the CLI.
  */
