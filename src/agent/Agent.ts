@@ -21,7 +21,8 @@ export const WINDOW_COMMAND = "exec sh -c '" + [
   "[ -n \"${HUB_TASK_PROMPT+x}\" ] || HUB_TASK_PROMPT=$(cat \"$HUB_RUN_DIR/task-prompt\")",
   "[ -n \"${HUB_SYSTEM_PROMPT+x}\" ] || HUB_SYSTEM_PROMPT=$(cat \"$HUB_RUN_DIR/system-prompt\")",
   "export HUB_TASK_PROMPT HUB_SYSTEM_PROMPT",
-  "eval \"$HUB_AGENT_COMMAND\"",
+  // A subshell: an `exit` in the agent command must not skip recording its status.
+  "(eval \"$HUB_AGENT_COMMAND\")",
   "s=$?",
   "echo \"$s\" > \"$HUB_RUN_DIR/exit.tmp\" && mv -f \"$HUB_RUN_DIR/exit.tmp\" \"$HUB_RUN_DIR/exit\"",
   "exit \"$s\""

@@ -1,10 +1,11 @@
 import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
+import { Effect, Logger, LogLevel } from "effect"
 import { cleanup } from "../dispatch/cleanup.js"
 import { daemon } from "../dispatch/daemon.js"
 import { reap } from "../dispatch/reap.js"
 import { reconcile } from "../dispatch/reconcile.js"
 import { status, verify } from "../dispatch/status.js"
+import { InvalidInput } from "../domain/errors.js"
 import { exitCleanlyOnSignal } from "./signals.js"
 import { flat, json, out, Reported, table } from "./output.js"
 import { parseDuration } from "./parse.js"
@@ -81,7 +82,8 @@ export const daemonCommand = Command.make("daemon", {
 }, (o) =>
   Effect.gen(function* () {
     const interval = yield* parseDuration(o.interval, "--interval")
-    if (interval <= 0) return yield* Effect.fail(new Reported({ code: 1 }))
+    if (interval <= 0) return yield* new InvalidInput({ message: "--interval must be more than 0" })
     yield* exitCleanlyOnSignal
-    yield* daemon({ interval })
+    // The daemon's log is its output: one line per action.
+    yield* daemon({ interval }).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
   })).pipe(Command.withDescription("reconcile, dispatch and reap on a schedule (hub's main job)"))
