@@ -233,7 +233,20 @@ export const makeWorkspace = Effect.gen(function* () {
         if (empty) yield* undo(taskId, { dir, repo, createdDir: true, createdBranch: false })
         return empty
       }
-      if (!(yield* isWorktree(dir))) return false
+      const bare = repoPath(repo)
+      const branch = branchFor(taskId)
+      // A branch with no commit of its own holds no work: origin has all of it.
+      const branchIsEmpty = Effect.gen(function* () {
+        const has = yield* git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], bare).pipe(Effect.mapError((e) => fail(e.message)))
+        if (has.code !== 0) return false
+        const own = yield* gitOk(["rev-list", "--count", `refs/heads/${branch}`, "--not", "--remotes=origin"], bare, fail)
+        return Number(own.trim()) === 0
+      })
+      if (!(yield* isWorktree(dir))) {
+        // A `git worktree add` killed half-way: the folder never became a worktree.
+        yield* undo(taskId, { dir, repo, createdDir: true, createdBranch: yield* branchIsEmpty })
+        return true
+      }
       const status = yield* gitOk(["status", "--porcelain", "--untracked-files=all"], dir, fail)
       if (status.trim() !== "") return false
       const own = yield* gitOk(["rev-list", "--count", "HEAD", "--not", "--remotes=origin"], dir, fail)
