@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 
-/** The namespace hub's session ids live in (RFC 4122's OID namespace, as the issue fixes). */
+/** The namespace hub's session ids live in (RFC 4122's X.500 namespace, as the issue fixes). */
 export const SESSION_NAMESPACE = "6ba7b814-9dad-11d1-80b4-00c04fd430c8"
 
 /** RFC 4122 UUID version 5 (SHA-1, name-based). */

@@ -56,7 +56,29 @@ const logger = Logger.make(({ logLevel, message, date }) => {
 const withQuietErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Console.consoleWith((console) => Effect.withConsole(effect, { ...console, error: () => Effect.void }))
 
+/**
+ * Options that take a value. @effect/cli quietly ignores a repeated one (`--link`,
+ * `--status`) given last with no value; a missing value is a usage error.
+ */
+const VALUE_OPTIONS = new Set([
+  "--title", "--kind", "--repo", "--description", "--link", "--status", "--content", "--author",
+  "--url", "--reason", "--after", "--older-than", "--interval"
+])
+
+export const missingValue = (argv: ReadonlyArray<string>): string | undefined => {
+  const last = argv[argv.length - 1]
+  return argv.length > 2 && last !== undefined && VALUE_OPTIONS.has(last)
+    ? `Expected a value following option: '${last}' (see --help)`
+    : undefined
+}
+
 export const runCli = (argv: ReadonlyArray<string>) => {
+  const usage = missingValue(argv)
+  if (usage !== undefined) {
+    process.stderr.write(`hub: ${usage}\n`)
+    process.exitCode = 2
+    return
+  }
   const program = cli(argv).pipe(
     Effect.provide(HubLive),
     Effect.provide(Layer.merge(Logger.replace(Logger.defaultLogger, logger), Layer.empty)),

@@ -44,7 +44,7 @@ const create = Command.make("create", {
     if (repo !== null && Either.isLeft(Schema.decodeUnknownEither(RepoName)(repo))) {
       return yield* new InvalidInput({ message: `not a repo name: '${repo}' (expected owner/name)` })
     }
-    const links = yield* Effect.forEach(o.link, parseUrl)
+    const links = [...new Set(yield* Effect.forEach(o.link, parseUrl))]
     const task = yield* store.create({ title, kind, status, description: o.description, repo, links })
     yield* o.json ? json(taskJson(task)) : out(task.id)
   })).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))

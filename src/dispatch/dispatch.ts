@@ -178,5 +178,9 @@ const run = (options: { readonly fetched?: FetchCache }, progress: Ref.Ref<Progr
       return yield* new DispatchError({ taskId: task.id, step: "commit", message: `attempt ${task.attempt} is no longer current` })
     }
     const final = yield* store.get(task.id).pipe(Effect.orElseSucceed(() => task))
+    if (final.status === "cancelled") {
+      // Cancelled while it was being dispatched: the window must not outlive the task.
+      yield* terminal.killWindow(window).pipe(Effect.catchAll((e) => Effect.logWarning(`${task.id}: ${e.message}`)))
+    }
     return Option.some<Started>({ task: final, window, workspace: prepared.dir, sessionId: launch.sessionId })
   })

@@ -1,0 +1,208 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigError, ConfigProvider, Effect, Either, Option } from "effect"
+import * as os from "node:os"
+import * as path from "node:path"
+import { HubConfig, HubConfigFrom, hubConfig, HubConfigLive, hubPaths, withBinDir } from "../src/config.js"
+
+/** Reads hubConfig from exactly these variables (nothing of the real environment). */
+const read = (env: Record<string, string>) =>
+  hubConfig.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+
+const readError = (env: Record<string, string>) => Effect.flip(read(env))
+
+describe("HubConfig defaults", () => {
+  it.effect("with only HOME set, everything takes its default", () =>
+    Effect.gen(function* () {
+      const settings = yield* read({ HOME: "/home/u" })
+      expect(settings).toEqual({
+        userHome: "/home/u",
+        home: "/home/u/.hub",
+        tmuxSocket: Option.none(),
+        tmuxSession: "hub",
+        agentCommand: Option.none(),
+        dispatchCap: 1,
+        tmuxTimeoutMs: 5_000,
+        gitTimeoutMs: 120_000,
+        binDir: Option.none()
+      })
+    }))
+
+  it.effect("without HOME, HUB_HOME defaults to the OS home's .hub (computed, not touched)", () =>
+    Effect.gen(function* () {
+      const settings = yield* read({})
+      expect(settings.userHome).toBe(os.homedir())
+      expect(settings.home).toBe(path.join(os.homedir(), ".hub"))
+    }))
+
+  it.effect("empty or blank values count as unset", () =>
+    Effect.gen(function* () {
+      const settings = yield* read({
+        HOME: "/home/u",
+        HUB_HOME: "  ",
+        HUB_TMUX_SOCKET: "",
+        HUB_TMUX_SESSION: " ",
+        HUB_AGENT_COMMAND: "",
+        HUB_BIN_DIR: ""
+      })
+      expect(settings.home).toBe("/home/u/.hub")
+      expect(settings.tmuxSocket).toEqual(Option.none())
+      expect(settings.tmuxSession).toBe("hub")
+      expect(settings.agentCommand).toEqual(Option.none())
+      expect(settings.binDir).toEqual(Option.none())
+    }))
+})
+
+describe("HubConfig from the environment", () => {
+  it.effect("reads every variable", () =>
+    Effect.gen(function* () {
+      const settings = yield* read({
+        HOME: "/home/u",
+        HUB_HOME: "/srv/hub",
+        HUB_TMUX_SOCKET: "hub-sock",
+        HUB_TMUX_SESSION: "work",
+        HUB_AGENT_COMMAND: "sleep 600",
+        HUB_DISPATCH_CAP: "3",
+        HUB_TMUX_TIMEOUT: "250",
+        HUB_GIT_TIMEOUT: "9000",
+        HUB_BIN_DIR: "/opt/hub/bin"
+      })
+      expect(settings).toEqual({
+        userHome: "/home/u",
+        home: "/srv/hub",
+        tmuxSocket: Option.some("hub-sock"),
+        tmuxSession: "work",
+        agentCommand: Option.some("sleep 600"),
+        dispatchCap: 3,
+        tmuxTimeoutMs: 250,
+        gitTimeoutMs: 9000,
+        binDir: Option.some("/opt/hub/bin")
+      })
+    }))
+
+  it.effect("a relative HUB_HOME is made absolute", () =>
+    Effect.gen(function* () {
+      const settings = yield* read({ HOME: "/home/u", HUB_HOME: "rel/hub" })
+      expect(settings.home).toBe(path.resolve("rel/hub"))
+      expect(path.isAbsolute(settings.home)).toBe(true)
+    }))
+
+  it.effect("HUB_HOME is normalized", () =>
+    Effect.gen(function* () {
+      const settings = yield* read({ HOME: "/home/u", HUB_HOME: "/srv//hub/./x/../" })
+      expect(settings.home).toBe("/srv/hub")
+    }))
+
+  it.effect("HUB_HOME wins over HOME; HOME still sets userHome", () =>
+    Effect.gen(function* () {
+      const settings = yield* read({ HOME: "/home/u", HUB_HOME: "/data/hub" })
+      expect(settings.home).toBe("/data/hub")
+      expect(settings.userHome).toBe("/home/u")
+    }))
+
+  it.effect("HubConfigLive reads through the current ConfigProvider", () =>
+    Effect.gen(function* () {
+      const settings = yield* HubConfig.pipe(
+        Effect.provide(HubConfigLive),
+        Effect.withConfigProvider(
+          ConfigProvider.fromMap(new Map([["HOME", "/home/u"], ["HUB_HOME", "/x/hub"], ["HUB_DISPATCH_CAP", "2"]]))
+        )
+      )
+      expect(settings.home).toBe("/x/hub")
+      expect(settings.dispatchCap).toBe(2)
+      expect(settings.tmuxSession).toBe("hub")
+    }))
+})
+
+describe("HubConfig refuses bad numbers", () => {
+  const BAD: ReadonlyArray<readonly [name: string, value: string]> = [
+    ["HUB_DISPATCH_CAP", "0"],
+    ["HUB_DISPATCH_CAP", "-1"],
+    ["HUB_DISPATCH_CAP", "abc"],
+    ["HUB_DISPATCH_CAP", "1.5"],
+    ["HUB_DISPATCH_CAP", "2x"],
+    ["HUB_TMUX_TIMEOUT", "0"],
+    ["HUB_TMUX_TIMEOUT", "soon"],
+    ["HUB_GIT_TIMEOUT", "-5"],
+    ["HUB_GIT_TIMEOUT", "many"]
+  ]
+
+  it.effect.each(BAD)("%s=%j is a ConfigError naming the variable", ([name, value]) =>
+    Effect.gen(function* () {
+      const error = yield* readError({ HOME: "/home/u", [name]: value })
+      expect(ConfigError.isConfigError(error)).toBe(true)
+      expect(String(error)).toContain(name)
+    }))
+
+  it.effect("a zero cap says it must be positive", () =>
+    Effect.gen(function* () {
+      const error = yield* readError({ HOME: "/home/u", HUB_DISPATCH_CAP: "0" })
+      expect(String(error)).toContain("HUB_DISPATCH_CAP must be a positive whole number")
+    }))
+
+  it.effect("HubConfigLive fails with the ConfigError too", () =>
+    Effect.gen(function* () {
+      const result = yield* HubConfig.pipe(
+        Effect.provide(HubConfigLive),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HUB_DISPATCH_CAP", "abc"]]))),
+        Effect.either
+      )
+      expect(Either.isLeft(result)).toBe(true)
+      if (Either.isLeft(result)) {
+        expect(ConfigError.isConfigError(result.left)).toBe(true)
+        expect(String(result.left)).toContain("HUB_DISPATCH_CAP")
+      }
+    }))
+
+  it.effect.each(["1", "2", "16"])("HUB_DISPATCH_CAP=%s is accepted", (value) =>
+    Effect.gen(function* () {
+      const settings = yield* read({ HOME: "/home/u", HUB_DISPATCH_CAP: value })
+      expect(settings.dispatchCap).toBe(Number(value))
+    }))
+})
+
+describe("HubConfigFrom, withBinDir and hubPaths", () => {
+  it.effect("HubConfigFrom fills the rest with the defaults", () =>
+    Effect.gen(function* () {
+      const settings = yield* HubConfig.pipe(Effect.provide(HubConfigFrom({ home: "/tmp/hub-x" })))
+      expect(settings.home).toBe("/tmp/hub-x")
+      expect(settings.tmuxSession).toBe("hub")
+      expect(settings.dispatchCap).toBe(1)
+      expect(settings.tmuxSocket).toEqual(Option.none())
+      expect(settings.agentCommand).toEqual(Option.none())
+      expect(settings.binDir).toEqual(Option.none())
+      expect(settings.tmuxTimeoutMs).toBe(5_000)
+      expect(settings.gitTimeoutMs).toBe(120_000)
+    }))
+
+  it.effect("HubConfigFrom keeps the overrides", () =>
+    Effect.gen(function* () {
+      const settings = yield* HubConfig.pipe(
+        Effect.provide(HubConfigFrom({ home: "/tmp/hub-x", dispatchCap: 4, tmuxSession: "s" }))
+      )
+      expect(settings.dispatchCap).toBe(4)
+      expect(settings.tmuxSession).toBe("s")
+    }))
+
+  it.effect("withBinDir sets the bin dir only when none is configured", () =>
+    Effect.gen(function* () {
+      const set = yield* HubConfig.pipe(
+        Effect.provide(withBinDir("/a/bin")),
+        Effect.provide(HubConfigFrom({ home: "/h" }))
+      )
+      expect(set.binDir).toEqual(Option.some("/a/bin"))
+      const kept = yield* HubConfig.pipe(
+        Effect.provide(withBinDir("/a/bin")),
+        Effect.provide(HubConfigFrom({ home: "/h", binDir: Option.some("/b/bin") }))
+      )
+      expect(kept.binDir).toEqual(Option.some("/b/bin"))
+    }))
+
+  it("hubPaths puts everything under HUB_HOME", () => {
+    expect(hubPaths({ home: "/srv/hub" })).toEqual({
+      db: "/srv/hub/hub.db",
+      repos: "/srv/hub/repos",
+      workspaces: "/srv/hub/workspaces",
+      runs: "/srv/hub/runs"
+    })
+  })
+})

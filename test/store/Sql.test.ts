@@ -1,0 +1,132 @@
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { TaskStore } from "../../src/store/TaskStore.js"
+import { newTask, scopedSandbox, storeIn } from "./helpers.js"
+
+/** Opens the store on `home` and lists: a failure to open surfaces here. */
+const openAndList = (sandbox: Parameters<typeof storeIn>[0], home: string) =>
+  Effect.flatMap(TaskStore, (store) => store.list({ all: true })).pipe(Effect.provide(storeIn(sandbox, { home })))
+
+const expectUntouched = (file: string, bytes: Buffer) => {
+  expect(fs.readFileSync(file).equals(bytes)).toBe(true)
+  expect(fs.existsSync(`${file}-wal`)).toBe(false)
+  expect(fs.existsSync(`${file}-shm`)).toBe(false)
+  expect(fs.existsSync(`${file}-journal`)).toBe(false)
+}
+
+describe("opening the database", () => {
+  it.scoped("creates a missing HUB_HOME, nested directories included", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      const home = path.join(sandbox.dir, "a", "b", "c", "hub")
+      expect(fs.existsSync(home)).toBe(false)
+      expect(yield* openAndList(sandbox, home)).toEqual([])
+      expect(fs.statSync(home).isDirectory()).toBe(true)
+      expect(fs.existsSync(path.join(home, "hub.db"))).toBe(true)
+    }))
+
+  it.scoped("uses WAL, a busy timeout and the latest schema", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      const pragmas = yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        return {
+          journal: (yield* sql<{ journal_mode: string }>`PRAGMA journal_mode`)[0]!.journal_mode,
+          busy: (yield* sql<{ timeout: number }>`PRAGMA busy_timeout`)[0]!.timeout,
+          version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]!.user_version,
+          tables: (yield* sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).map((r) => r.name)
+        }
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      expect(pragmas.journal).toBe("wal")
+      expect(pragmas.busy).toBeGreaterThan(0)
+      expect(pragmas.version).toBe(1)
+      expect(pragmas.tables).toEqual(expect.arrayContaining(["tasks", "events"]))
+    }))
+
+  it.scoped("keeps the tasks across reopening, and migrates only once", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      const first = yield* Effect.flatMap(TaskStore, (store) => store.create(newTask({ title: "persisted" }))).pipe(
+        Effect.provide(storeIn(sandbox))
+      )
+      const again = yield* Effect.gen(function* () {
+        const store = yield* TaskStore
+        const sql = yield* SqlClient.SqlClient
+        const migrations = yield* sql<{ n: number }>`SELECT count(*) AS n FROM effect_sql_migrations`
+        return { tasks: yield* store.list(), migrations: migrations[0]!.n, next: yield* store.create(newTask()) }
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      expect(again.tasks.map((t) => t.title)).toEqual(["persisted"])
+      expect(again.migrations).toBe(1)
+      expect(first.id).toBe("TASK-0001")
+      expect(again.next.id).toBe("TASK-0002")
+    }))
+
+  it.scoped("a file that is not SQLite is a StoreError and stays byte for byte untouched", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      fs.mkdirSync(sandbox.hubHome, { recursive: true })
+      const file = path.join(sandbox.hubHome, "hub.db")
+      const bytes = Buffer.from("these are somebody's notes, not a database\n".repeat(200))
+      fs.writeFileSync(file, bytes)
+      const error = yield* Effect.flip(openAndList(sandbox, sandbox.hubHome))
+      expect(error._tag).toBe("StoreError")
+      expect(error.message).toContain("not a SQLite database")
+      expect(error.message.split("\n")).toHaveLength(1)
+      expectUntouched(file, bytes)
+    }))
+
+  it.scoped("a short file that is not SQLite is refused too", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      fs.mkdirSync(sandbox.hubHome, { recursive: true })
+      const file = path.join(sandbox.hubHome, "hub.db")
+      const bytes = Buffer.from("hi\n")
+      fs.writeFileSync(file, bytes)
+      const error = yield* Effect.flip(openAndList(sandbox, sandbox.hubHome))
+      expect(error._tag).toBe("StoreError")
+      expectUntouched(file, bytes)
+    }))
+
+  it.scoped("a file with the SQLite header but garbage after it is a StoreError and stays untouched", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      fs.mkdirSync(sandbox.hubHome, { recursive: true })
+      const file = path.join(sandbox.hubHome, "hub.db")
+      const bytes = Buffer.concat([Buffer.from("SQLite format 3\u0000", "latin1"), Buffer.alloc(4080, 0xab)])
+      fs.writeFileSync(file, bytes)
+      const error = yield* Effect.flip(openAndList(sandbox, sandbox.hubHome))
+      expect(error._tag).toBe("StoreError")
+      expect(error.message.split("\n")).toHaveLength(1)
+      expectUntouched(file, bytes)
+    }))
+
+  it.scoped("hub.db that is a directory is a StoreError", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      fs.mkdirSync(path.join(sandbox.hubHome, "hub.db"), { recursive: true })
+      const error = yield* Effect.flip(openAndList(sandbox, sandbox.hubHome))
+      expect(error._tag).toBe("StoreError")
+      expect(fs.readdirSync(path.join(sandbox.hubHome, "hub.db"))).toEqual([])
+    }))
+
+  it.scoped("a HUB_HOME that is a file is a StoreError, and the file is left alone", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      const home = path.join(sandbox.dir, "not-a-dir")
+      fs.writeFileSync(home, "x")
+      const error = yield* Effect.flip(openAndList(sandbox, home))
+      expect(error._tag).toBe("StoreError")
+      expect(fs.readFileSync(home, "utf8")).toBe("x")
+    }))
+
+  it.scoped("an empty file is taken as a new database", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      fs.mkdirSync(sandbox.hubHome, { recursive: true })
+      fs.writeFileSync(path.join(sandbox.hubHome, "hub.db"), "")
+      expect(yield* openAndList(sandbox, sandbox.hubHome)).toEqual([])
+    }))
+})

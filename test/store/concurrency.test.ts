@@ -1,0 +1,198 @@
+import { beforeAll, describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { build } from "esbuild"
+import { type ChildProcessWithoutNullStreams, execFileSync, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { TaskStore } from "../../src/store/TaskStore.js"
+import { BIN, ROOT, type Sandbox } from "../support/sandbox.js"
+import { scopedSandbox, storeIn } from "./helpers.js"
+
+let buildDir: string
+let WORKER: string
+
+beforeAll(async () => {
+  // The bin as a user runs it (built once if missing).
+  if (!fs.existsSync(BIN)) {
+    execFileSync(process.execPath, [path.join(ROOT, "scripts", "build.mjs"), "--bin-only"], { cwd: ROOT, stdio: "pipe" })
+  }
+  // A small bundle of the store as it is in src/ now, for long-lived worker processes.
+  buildDir = fs.mkdtempSync(path.join(os.tmpdir(), "hub-worker-"))
+  WORKER = path.join(buildDir, "worker.cjs")
+  await build({
+    entryPoints: [path.join(ROOT, "test", "store", "createWorker.ts")],
+    outfile: WORKER,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: ["better-sqlite3"],
+    logLevel: "silent"
+  })
+  return () => fs.rmSync(buildDir, { recursive: true, force: true })
+}, 120_000)
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const collect = (child: ChildProcessWithoutNullStreams) =>
+  new Promise<Run>((resolve) => {
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+/** Runs `argv` as a child process in the sandbox's environment, without blocking the test. */
+const run = (sandbox: Sandbox, argv: ReadonlyArray<string>, extraEnv: NodeJS.ProcessEnv = {}) =>
+  Effect.async<Run>((resume) => {
+    const child = spawn(argv[0]!, argv.slice(1), { env: { ...sandbox.env, ...extraEnv } })
+    child.stdin.end()
+    void collect(child).then((r) => resume(Effect.succeed(r)))
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+/**
+ * Worker processes of the store (see createWorker.ts), one per name, all given the same `task`
+ * arguments: all open the database at once (racing the migration on a fresh one), then, when
+ * every one of them is open, all get the start signal at once and do their work.
+ */
+const workers = (sandbox: Sandbox, names: ReadonlyArray<string>, ...task: ReadonlyArray<string>) =>
+  Effect.promise(async () => {
+    const children = names.map((name) =>
+      spawn(process.execPath, [WORKER, sandbox.hubHome, name, ...task], {
+        env: { ...sandbox.env, NODE_PATH: path.join(ROOT, "node_modules") }
+      })
+    )
+    for (const child of children) child.stdin.on("error", () => {}) // a worker that died early
+    const done = children.map(collect)
+    const opened = children.map((child) =>
+      new Promise<boolean>((resolve) => {
+        let seen = ""
+        child.stdout.on("data", (chunk) => {
+          seen += chunk
+          if (seen.startsWith("open\n")) resolve(true)
+        })
+        child.on("close", () => resolve(false))
+      })
+    )
+    await Promise.all(opened)
+    for (const child of children) if (child.exitCode === null) child.stdin.end("go\n")
+    return Promise.all(done)
+  })
+
+/**
+ * One child process (a shell loop) that creates `count` tasks one after the other with the
+ * built bin, titled `<name>-1` … `<name>-<count>`; it stops at the first failure.
+ */
+const binWorker = (sandbox: Sandbox, name: string, count: number) =>
+  run(sandbox, [
+    "sh",
+    "-c",
+    `i=1; while [ "$i" -le ${count} ]; do "$NODE" "$BIN" task create --title "${name}-$i" || exit 1; i=$((i + 1)); done`
+  ], { NODE: process.execPath, BIN })
+
+/** What the database holds after the race, read in this process through the store. */
+const readBack = (sandbox: Sandbox) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const tasks = yield* store.list({ all: true })
+    const events = yield* Effect.forEach(tasks, (t) => store.events(t.id))
+    return { tasks, events }
+  }).pipe(Effect.provide(storeIn(sandbox)))
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => `TASK-${String(i + 1).padStart(4, "0")}`)
+
+/** Everything a race must leave: unique, gap-free ids, each title once, one 'created' event each. */
+const expectClean = (sandbox: Sandbox, names: ReadonlyArray<string>, perWorker: number, printed: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const total = names.length * perWorker
+    expect(printed).toHaveLength(total)
+    expect(new Set(printed).size).toBe(total)
+    const { tasks, events } = yield* readBack(sandbox)
+    expect(tasks).toHaveLength(total)
+    // No id lost, none twice: exactly TASK-0001 … TASK-<total>.
+    expect(tasks.map((t) => t.id)).toEqual(range(total))
+    expect([...printed].sort()).toEqual(range(total))
+    expect(tasks.map((t) => t.title).sort()).toEqual(
+      names.flatMap((name) => Array.from({ length: perWorker }, (_, i) => `${name}-${i + 1}`)).sort()
+    )
+    // Each worker's tasks got increasing ids in the order it created them.
+    for (const name of names) {
+      const order = tasks.filter((t) => t.title.startsWith(`${name}-`)).map((t) => Number(t.title.slice(name.length + 1)))
+      expect(order).toEqual([...order].sort((a, b) => a - b))
+    }
+    tasks.forEach((task, i) => {
+      const history = events[i]!
+      expect(history).toHaveLength(1)
+      expect(history[0]).toMatchObject({ task_id: task.id, from: null, to: "ready", actor: "human", reason: "created" })
+    })
+  })
+
+describe("several processes on one database", () => {
+  it.scopedLive("three store processes, 25 tasks each, on one fresh HUB_HOME: unique ids, exact count, one 'created' event each", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("race")
+      expect(fs.existsSync(sandbox.hubHome)).toBe(false)
+      const names = ["alpha", "beta", "gamma"]
+      const runs = yield* workers(sandbox, names, "25")
+      for (const r of runs) {
+        expect(r.stderr).toBe("")
+        expect(r.code).toBe(0)
+      }
+      const printed = runs.flatMap((r) => r.stdout.trim().split("\n").slice(1))
+      yield* expectClean(sandbox, names, 25, printed)
+    }), 60_000)
+
+  it.scopedLive("three store processes claiming at once: the cap holds across processes, each task claimed once, oldest first", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("claim")
+      const TASKS = 15
+      yield* Effect.gen(function* () {
+        const store = yield* TaskStore
+        for (let i = 0; i < TASKS; i++) {
+          yield* store.create({ title: `c${i}`, kind: "implement", status: "ready", description: "", repo: null, links: [] })
+        }
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      const names = ["x", "y", "z"]
+
+      // A cap of 7: exactly 7 claims in all, whoever makes them.
+      const capped = yield* workers(sandbox, names, "claim", "7")
+      for (const r of capped) expect(r.code).toBe(0)
+      const first = capped.flatMap((r) => r.stdout.trim().split("\n").slice(1))
+      expect(first).toHaveLength(7)
+      expect(new Set(first).size).toBe(7)
+      // The oldest seven, since every claim takes the oldest ready task.
+      expect([...first].sort()).toEqual(range(7))
+
+      const { tasks, events } = yield* readBack(sandbox)
+      tasks.forEach((task, i) => {
+        const claimed = first.includes(task.id)
+        expect(task).toMatchObject({ status: claimed ? "in-progress" : "ready", attempt: claimed ? 1 : 0 })
+        if (claimed) expect(names).toContain(task.lease_start)
+        expect(events[i]!.map((e) => `${e.from ?? "-"}>${e.to}:${e.actor}`)).toEqual(
+          claimed ? ["->ready:human", "ready>in-progress:dispatcher"] : ["->ready:human"]
+        )
+      })
+    }), 60_000)
+
+  it.scopedLive("the bin: three processes creating tasks at once on one fresh HUB_HOME (they race the migration too)", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("race-bin")
+      const names = ["one", "two", "three"]
+      const PER_WORKER = 2
+      const runs = yield* Effect.all(names.map((name) => binWorker(sandbox, name, PER_WORKER)), { concurrency: "unbounded" })
+      for (const r of runs) {
+        expect(r.stderr).toBe("")
+        expect(r.code).toBe(0)
+      }
+      const printed = runs.flatMap((r) => r.stdout.trim().split("\n"))
+      for (const id of printed) expect(id).toMatch(/^TASK-\d{4,}$/)
+      yield* expectClean(sandbox, names, PER_WORKER, printed)
+    }), 60_000)
+})

@@ -1,0 +1,54 @@
+/**
+ * A child process for the concurrency tests (bundled by esbuild in the test, run with node):
+ *   node worker.cjs HUB_HOME NAME COUNT          creates COUNT tasks titled NAME-1 … NAME-COUNT
+ *   node worker.cjs HUB_HOME NAME claim CAP      claims ready tasks (cap CAP) until none is left
+ * Opens the store (racing the other workers through the migration), prints `open`, waits for a
+ * line on stdin (the start signal, so that every worker writes at the same time), then works,
+ * printing each id it created or claimed as it gets it.
+ */
+import { Effect, Layer, Option } from "effect"
+import * as readline from "node:readline"
+import { HubConfigFrom } from "../../src/config.js"
+import { TaskStore, TaskStoreLive } from "../../src/store/TaskStore.js"
+
+const [home, name, count, cap] = process.argv.slice(2)
+
+const startSignal = Effect.async<void>((resume) => {
+  const lines = readline.createInterface({ input: process.stdin })
+  lines.once("line", () => {
+    lines.close()
+    resume(Effect.void)
+  })
+})
+
+const program = Effect.gen(function* () {
+  const store = yield* TaskStore
+  process.stdout.write("open\n")
+  yield* startSignal
+  if (count === "claim") {
+    for (;;) {
+      const claimed = yield* store.claimNext(Number(cap), { pid: process.pid, start: name! })
+      if (Option.isNone(claimed)) return
+      process.stdout.write(`${claimed.value.id}\n`)
+    }
+  }
+  for (let i = 1; i <= Number(count); i++) {
+    const task = yield* store.create({
+      title: `${name}-${i}`,
+      kind: "implement",
+      status: "ready",
+      description: "",
+      repo: null,
+      links: []
+    })
+    process.stdout.write(`${task.id}\n`)
+  }
+}).pipe(Effect.provide(TaskStoreLive.pipe(Layer.provide(HubConfigFrom({ home: home! })))))
+
+Effect.runPromise(program).then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`worker ${name}: ${String(error)}\n`)
+    process.exit(1)
+  }
+)

@@ -1,0 +1,78 @@
+import { SqlClient } from "@effect/sql"
+import { afterAll, beforeAll } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import * as path from "node:path"
+import { HubConfig, type HubSettings } from "../../src/config.js"
+import type { TaskId } from "../../src/domain/TaskId.js"
+import { SqlLive } from "../../src/store/Sql.js"
+import { type NewTask, TaskStore, TaskStoreFromSql } from "../../src/store/TaskStore.js"
+import { sandboxConfig } from "../support/layers.js"
+import { makeSandbox, type Sandbox } from "../support/sandbox.js"
+
+/** A sandbox that is disposed when the scope closes. */
+export const scopedSandbox = (name = "store") =>
+  Effect.acquireRelease(
+    Effect.sync(() => makeSandbox(name)),
+    (sandbox) => Effect.sync(() => sandbox.dispose())
+  )
+
+/**
+ * The real store on `$HUB_HOME/hub.db` of `sandbox`, with its SqlClient (same connection) and
+ * HubConfig exposed so tests can look under the store.
+ */
+export const storeIn = (sandbox: Sandbox, overrides: Partial<HubSettings> = {}) =>
+  TaskStoreFromSql.pipe(Layer.provideMerge(SqlLive), Layer.provideMerge(sandboxConfig(sandbox, overrides)))
+
+/** A fresh store in a fresh sandbox; the sandbox is removed after the database is closed. */
+export const FreshStore: Layer.Layer<TaskStore | SqlClient.SqlClient | HubConfig, unknown> = Layer.unwrapScoped(
+  Effect.map(scopedSandbox(), (sandbox) => storeIn(sandbox))
+)
+
+/**
+ * One sandbox for a whole test file (made in beforeAll, disposed in afterAll), and a layer that
+ * gives every test its own, not yet existing HUB_HOME inside it: a fresh database per test
+ * without a sandbox per test.
+ */
+export const fileSandbox = (name = "store") => {
+  let sandbox: Sandbox | undefined
+  let n = 0
+  beforeAll(() => {
+    sandbox = makeSandbox(name)
+  })
+  afterAll(() => {
+    sandbox?.dispose()
+  })
+  const freshStore: Layer.Layer<TaskStore | SqlClient.SqlClient | HubConfig, unknown> = Layer.unwrapEffect(
+    Effect.sync(() => storeIn(sandbox!, { home: path.join(sandbox!.dir, `hub-${++n}`) }))
+  )
+  return { sandbox: () => sandbox!, freshStore }
+}
+
+export const newTask = (patch: Partial<NewTask> = {}): NewTask => ({
+  title: "a task",
+  kind: "implement",
+  status: "ready",
+  description: "",
+  repo: null,
+  links: [],
+  ...patch
+})
+
+export const create = (patch: Partial<NewTask> = {}) => Effect.flatMap(TaskStore, (store) => store.create(newTask(patch)))
+
+/** Raw rows of `events` for one task, straight from SQLite. */
+export const rawEvents = (id: TaskId) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{
+      readonly id: number
+      readonly task_id: string
+      readonly attempt: number
+      readonly from_status: string | null
+      readonly to_status: string
+      readonly actor: string
+      readonly reason: string
+      readonly at: string
+    }>`SELECT * FROM events WHERE task_id = ${id} ORDER BY id`)
+
+export const countEvents = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Effect.map(sql<{ readonly n: number }>`SELECT count(*) AS n FROM events`, (rows) => rows[0]!.n))
