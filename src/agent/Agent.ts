@@ -1,4 +1,5 @@
 import { Context, Data, Effect, Layer, Option } from "effect"
+import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
@@ -56,19 +57,13 @@ export class Agent extends Context.Tag("hub/Agent")<Agent, {
 export const runDirFor = (home: string, taskId: string, attempt: number) =>
   path.join(hubPaths({ home }).runs, taskId, String(attempt))
 
-const onPath = (exe: string, pathVar: string): boolean =>
-  exe.includes("/")
-    ? isExecutable(exe)
-    : pathVar.split(":").filter((d) => d !== "").some((dir) => isExecutable(path.join(dir, exe)))
-
-const isExecutable = (file: string) => {
-  try {
-    fs.accessSync(file, fs.constants.X_OK)
-    return fs.statSync(file).isFile()
-  } catch {
-    return false
-  }
-}
+/** Whether `sh` can run `exe` with this PATH: an executable, a builtin or a function. */
+const runnable = (exe: string, pathVar: string): boolean =>
+  spawnSync("sh", ["-c", "command -v -- \"$1\" >/dev/null 2>&1", "sh", exe], {
+    env: { ...process.env, PATH: pathVar },
+    stdio: "ignore",
+    timeout: 5_000
+  }).status === 0
 
 /** Writes `file` whole or not at all, keeping its mode. */
 export const writeAtomic = (file: string, text: string) => {
@@ -149,12 +144,13 @@ export const makeAgent = Effect.gen(function* () {
       }
     })
 
+  // The first word of a simple command; anything fancier (assignments, quotes) is left to sh.
   const exe = /^\s*([A-Za-z0-9_./-]+)(\s|$)/.exec(command)?.[1]
-  const check = exe === undefined || /^(sh|bash|env|exec)$/.test(exe)
-    ? Effect.void
-    : onPath(exe, agentPath)
-    ? Effect.void
-    : Effect.fail(new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` }))
+  const check = Effect.suspend(() =>
+    exe === undefined || runnable(exe, agentPath)
+      ? Effect.void
+      : Effect.fail(new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` }))
+  )
 
   return Agent.of({ command, isDefault, launch, trust, exitStatus, check })
 })

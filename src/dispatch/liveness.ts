@@ -1,4 +1,5 @@
 import { Effect, Option } from "effect"
+import { Agent } from "../agent/Agent.js"
 import type { StoredTask } from "../store/TaskStore.js"
 import { type Pane, type Probe, Terminal } from "../terminal/Terminal.js"
 
@@ -8,12 +9,22 @@ import { type Pane, type Probe, Terminal } from "../terminal/Terminal.js"
  */
 export type Liveness =
   | { readonly _tag: "alive"; readonly pane: Pane }
-  | { readonly _tag: "dead"; readonly why: "no-window" | "window-gone" | "no-server" | "pane-dead"; readonly status: number | null }
+  | {
+    readonly _tag: "dead"
+    /** `exited`: the window command recorded the agent's exit status (the surest sign). */
+    readonly why: "no-window" | "exited" | "window-gone" | "no-server" | "pane-dead"
+    readonly status: number | null
+  }
   | { readonly _tag: "unknown"; readonly why: string }
 
-/** Probes each tmux server the tasks were started on once, however many tasks there are. */
+/**
+ * Probes each tmux server the tasks were started on once, however many tasks there are.
+ * The exit status the window command recorded is read first: tmux's own
+ * `pane_dead_status` is sometimes empty, and the file outlives the window.
+ */
 export const makeProber = Effect.gen(function* () {
   const terminal = yield* Terminal
+  const agent = yield* Agent
   const seen = new Map<string, Option.Option<Probe> | string>()
   const key = (socket: string | null) => socket ?? "\u0000default"
 
@@ -28,9 +39,11 @@ export const makeProber = Effect.gen(function* () {
       )
     })
 
-  const livenessOf = (task: Pick<StoredTask, "window_id" | "tmux_socket">) =>
+  const livenessOf = (task: Pick<StoredTask, "id" | "attempt" | "window_id" | "tmux_socket">) =>
     Effect.gen(function* () {
       if (task.window_id === null) return { _tag: "dead", why: "no-window", status: null } satisfies Liveness
+      const recorded = yield* agent.exitStatus(task.id, task.attempt)
+      if (Option.isSome(recorded)) return { _tag: "dead", why: "exited", status: recorded.value } satisfies Liveness
       const result = yield* probe(task.tmux_socket)
       if (typeof result === "string") return { _tag: "unknown", why: result } satisfies Liveness
       const probeResult = Option.getOrThrow(result)
@@ -43,3 +56,18 @@ export const makeProber = Effect.gen(function* () {
 
   return { probe, livenessOf }
 })
+
+/** Says why an agent is not alive, in words. */
+export const describeDead = (why: Extract<Liveness, { _tag: "dead" }>["why"], status: number | null): string => {
+  switch (why) {
+    case "exited":
+    case "pane-dead":
+      return status === null ? "agent exited (status unknown)" : `agent exited with status ${status}`
+    case "window-gone":
+      return "agent window disappeared"
+    case "no-server":
+      return "agent window disappeared (tmux server not running)"
+    case "no-window":
+      return "no agent window was recorded"
+  }
+}

@@ -1,11 +1,10 @@
-import { Effect, Option } from "effect"
-import { Agent } from "../agent/Agent.js"
+import { Effect } from "effect"
 import type { TaskStatus } from "../domain/Task.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
 import { isLeaseLive } from "./lease.js"
-import { makeProber } from "./liveness.js"
+import { describeDead, makeProber } from "./liveness.js"
 
 export interface ReconcileAction {
   readonly taskId: string
@@ -31,7 +30,6 @@ export interface ReconcileReport {
  */
 export const reconcile = Effect.gen(function* () {
   const store = yield* TaskStore
-  const agent = yield* Agent
   const terminal = yield* Terminal
   const workspace = yield* Workspace
   const prober = yield* makeProber
@@ -69,25 +67,19 @@ export const reconcile = Effect.gen(function* () {
       }
       continue
     }
-    const recorded = yield* agent.exitStatus(task.id, task.attempt)
     const liveness = yield* prober.livenessOf(task)
-    if (Option.isNone(recorded) && liveness._tag === "unknown") {
+    if (liveness._tag === "unknown") {
       yield* Effect.logWarning(`reconcile ${task.id}: tmux did not answer, left as is (${liveness.why})`)
       skipped.push({ taskId: task.id, why: `liveness unknown: ${liveness.why}` })
       continue
     }
-    if (Option.isNone(recorded) && liveness._tag === "alive") continue
-    const status = Option.getOrElse(recorded, () => liveness._tag === "dead" && liveness.why === "pane-dead" ? liveness.status : null)
-    if (Option.isSome(recorded) || (liveness._tag === "dead" && liveness.why === "pane-dead")) {
-      if (status === 0) yield* apply(task, "in-review", "agent exited without reporting", null)
-      else if (status === null) yield* apply(task, "failed", "agent exited (status unknown)", "agent exited (status unknown)")
-      else yield* apply(task, "failed", `agent exited with status ${status}`, `agent exited with status ${status}`)
-      continue
+    if (liveness._tag === "alive") continue
+    const why = describeDead(liveness.why, liveness.status)
+    if ((liveness.why === "exited" || liveness.why === "pane-dead") && liveness.status === 0) {
+      yield* apply(task, "in-review", "agent exited without reporting", null)
+    } else {
+      yield* apply(task, "failed", why, why)
     }
-    const why = liveness._tag === "dead" && liveness.why === "no-server"
-      ? "agent window disappeared (tmux server not running)"
-      : "agent window disappeared"
-    yield* apply(task, "failed", why, why)
   }
   return { checked: tasks.length, changed, skipped } satisfies ReconcileReport
 }).pipe(Effect.withSpan("Dispatch.reconcile"))

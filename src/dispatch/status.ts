@@ -5,7 +5,7 @@ import { isTerminal, type Task, TaskStatus } from "../domain/Task.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { Terminal } from "../terminal/Terminal.js"
 import { isLeaseLive } from "./lease.js"
-import { makeProber } from "./liveness.js"
+import { describeDead, makeProber } from "./liveness.js"
 
 export interface StatusRow {
   readonly id: string
@@ -51,14 +51,12 @@ export const status = Effect.gen(function* () {
     rows.push({
       ...base,
       liveness: live._tag,
-      detail: live._tag === "alive" ? null : live._tag === "unknown" ? live.why : deadDetail(live.why, live.status)
+      detail: live._tag === "alive" ? null : live._tag === "unknown" ? live.why : describeDead(live.why, live.status)
     })
   }
   return rows
 }).pipe(Effect.withSpan("Dispatch.status"))
 
-const deadDetail = (why: string, code: number | null) =>
-  why === "pane-dead" ? `agent exited${code === null ? "" : ` with status ${code}`}` : why.replaceAll("-", " ")
 
 export interface Violation {
   readonly kind: "in-progress-without-agent" | "window-without-task" | "workspace-without-task"
@@ -85,7 +83,9 @@ export const verify = Effect.gen(function* () {
       violations.push({
         kind: "in-progress-without-agent",
         subject: task.id,
-        message: `${task.id} is in-progress but its agent is ${live._tag === "dead" ? deadDetail(live.why, live.status) : `unknown (${live.why})`}`
+        message: `${task.id} is in-progress without a live agent: ${
+          live._tag === "dead" ? describeDead(live.why, live.status) : `tmux did not answer (${live.why})`
+        }`
       })
     }
   }

@@ -18,6 +18,8 @@ export interface RunOptions {
   readonly env?: Record<string, string>
   readonly cwd?: string
   readonly timeoutMs: number
+  /** How errors name the call (default: the file and its first argument). */
+  readonly label?: string
 }
 
 const collect = (stream: Stream.Stream<Uint8Array, unknown>) =>
@@ -36,7 +38,7 @@ export const runProcess = (
   let command = Command.make(file, ...args).pipe(Command.stdin("inherit"))
   if (options.env) command = Command.env(command, options.env)
   if (options.cwd) command = Command.workingDirectory(command, options.cwd)
-  const label = `${file} ${args[0] ?? ""}`.trim()
+  const label = options.label ?? `${file} ${args[0] ?? ""}`.trim()
   return Effect.scoped(
     Effect.gen(function* () {
       const proc = yield* Command.start(command)

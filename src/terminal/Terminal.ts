@@ -81,7 +81,11 @@ export const makeTerminal = Effect.gen(function* () {
   const session = config.tmuxSession
 
   const tmux = (server: string | null, args: ReadonlyArray<string>, env?: Record<string, string>) =>
-    runProcess("tmux", [...socketArgs(server), ...args], { timeoutMs: config.tmuxTimeoutMs, ...(env ? { env } : {}) }).pipe(
+    runProcess("tmux", [...socketArgs(server), ...args], {
+      timeoutMs: config.tmuxTimeoutMs,
+      label: `tmux ${args[0] ?? ""}`,
+      ...(env ? { env } : {})
+    }).pipe(
       Effect.mapError((failure) => new TmuxError({ message: failure.message })),
       Effect.provide(executor)
     )

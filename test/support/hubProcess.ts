@@ -5,7 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import * as path from "node:path"
+import { seedTasks } from "./seed.js"
 import { BIN, type HubResult, makeOriginRepo, realBinary, type Sandbox, waitFor, writeShim } from "./sandbox.js"
 
 export interface Running {
@@ -36,13 +38,16 @@ export const spawnHub = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: N
   return { child, pid: child.pid!, done, exited: () => finished }
 }
 
-/** Runs the bin to its end without blocking the event loop (several may run at once). */
-export const hubAsync = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}) =>
+/**
+ * Runs the bin to its end without blocking the event loop: a test that waits on many bins in a
+ * row with spawnSync starves vitest's worker RPC on a loaded machine.
+ */
+export const hub = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}) =>
   spawnHub(sandbox, args, extra).done
 
-/** Runs the bin and fails the test with its output unless it exits 0. */
-export const hubOk = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}): string => {
-  const r = sandbox.hub(args, extra)
+/** Runs the bin and fails the test with its output unless it exits 0; resolves to stdout. */
+export const hubOk = async (sandbox: Sandbox, args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}): Promise<string> => {
+  const r = await hub(sandbox, args, extra)
   if (r.code !== 0) throw new Error(`hub ${args.join(" ")} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
   return r.stdout
 }
@@ -56,6 +61,7 @@ export interface TaskJson {
   readonly pane_pid: number | null
   readonly workspace: string | null
   readonly lease_pid: number | null
+  readonly tmux_socket: string | null
   readonly repo: string | null
 }
 
@@ -69,27 +75,62 @@ export interface EventJson {
   readonly reason: string
 }
 
-export const showTask = (sandbox: Sandbox, id: string): TaskJson => JSON.parse(hubOk(sandbox, ["task", "show", id, "--json"]))
+/** A task as `hub task show --json` prints it. */
+export const showTask = async (sandbox: Sandbox, id: string): Promise<TaskJson> =>
+  JSON.parse(await hubOk(sandbox, ["task", "show", id, "--json"]))
 
-export const taskEvents = (sandbox: Sandbox, id: string): Array<EventJson> =>
-  JSON.parse(hubOk(sandbox, ["task", "events", id, "--json"]))
-
-export const listTasks = (sandbox: Sandbox): Array<TaskJson> => JSON.parse(hubOk(sandbox, ["task", "list", "--all", "--json"]))
-
-export const createTask = (sandbox: Sandbox, title: string, repo?: string): string =>
-  hubOk(sandbox, ["task", "create", "--title", title, ...(repo ? ["--repo", repo] : [])]).trim()
-
-/** Creates tasks without waiting for each other: one bin start each, in parallel. */
-export const createTasks = async (sandbox: Sandbox, titles: ReadonlyArray<string>, repo?: string): Promise<Array<string>> => {
-  const ids: Array<string> = []
-  // Sequential creation keeps ids in title order; small batches overlap the start-up costs.
-  for (const title of titles) {
-    const r = await hubAsync(sandbox, ["task", "create", "--title", title, ...(repo ? ["--repo", repo] : [])])
-    if (r.code !== 0) throw new Error(`task create exited ${r.code}: ${r.stderr}`)
-    ids.push(r.stdout.trim())
-  }
-  return ids
+interface ReadOnlyDb {
+  prepare(sql: string): { all(...params: Array<unknown>): Array<Record<string, unknown>> }
+  pragma(sql: string): unknown
+  close(): void
 }
+const Database = createRequire(import.meta.url)("better-sqlite3") as new (
+  file: string,
+  options: { readonly readonly: boolean; readonly fileMustExist: boolean }
+) => ReadOnlyDb
+
+/**
+ * The store's rows, read directly (read-only) from `$HUB_HOME/hub.db`: for polling and for
+ * checks over many tasks, where a bin start per look would cost more than the test itself.
+ */
+export const readDb = <A>(sandbox: Sandbox, f: (db: ReadOnlyDb) => A): A => {
+  const db = new Database(path.join(sandbox.hubHome, "hub.db"), { readonly: true, fileMustExist: true })
+  try {
+    db.pragma("busy_timeout = 10000")
+    return f(db)
+  } finally {
+    db.close()
+  }
+}
+
+/** Every task row, by id order. */
+export const dbTasks = (sandbox: Sandbox): Array<TaskJson> =>
+  readDb(sandbox, (db) => db.prepare("SELECT * FROM tasks ORDER BY seq").all() as unknown as Array<TaskJson>)
+
+/** One task row (same field names as the JSON). */
+export const task = (sandbox: Sandbox, id: string): TaskJson => {
+  const found = readDb(sandbox, (db) => db.prepare("SELECT * FROM tasks WHERE id = ?").all(id))[0]
+  if (found === undefined) throw new Error(`no task ${id}`)
+  return found as unknown as TaskJson
+}
+
+/** Every event row of the store, in order, with the JSON's field names. */
+export const dbEvents = (sandbox: Sandbox): Array<EventJson> =>
+  readDb(sandbox, (db) =>
+    db.prepare("SELECT id, task_id, attempt, from_status AS \"from\", to_status AS \"to\", actor, reason FROM events ORDER BY id").all()
+  ) as unknown as Array<EventJson>
+
+/** A task's history as `hub task events ID --json` prints it. */
+export const taskEvents = async (sandbox: Sandbox, id: string): Promise<Array<EventJson>> =>
+  JSON.parse(await hubOk(sandbox, ["task", "events", id, "--json"]))
+
+/** One ready task, made through the library (see seed.ts); returns its id. */
+export const createTask = async (sandbox: Sandbox, title: string, repo?: string): Promise<string> =>
+  (await seedTasks(sandbox, [title], repo))[0]!
+
+/** Ready tasks in order, made through the library; returns their ids. */
+export const createTasks = (sandbox: Sandbox, titles: ReadonlyArray<string>, repo?: string): Promise<Array<string>> =>
+  seedTasks(sandbox, titles, repo)
 
 export interface PaneInfo {
   readonly session: string
@@ -121,9 +162,9 @@ export const liveWindows = (sandbox: Sandbox) => taskWindows(sandbox).filter((p)
 export const windowOf = (sandbox: Sandbox, windowId: string) => panes(sandbox).find((p) => p.windowId === windowId)
 
 /** A repo `acme/app` added to the sandbox's hub from a fresh origin repo. */
-export const addRepo = (sandbox: Sandbox, name = "acme/app"): { readonly origin: string; readonly bare: string } => {
+export const addRepo = async (sandbox: Sandbox, name = "acme/app"): Promise<{ readonly origin: string; readonly bare: string }> => {
   const origin = makeOriginRepo(path.join(sandbox.dir, "origin", name.replace("/", "-")))
-  hubOk(sandbox, ["repo", "add", name, origin])
+  await hubOk(sandbox, ["repo", "add", name, origin])
   return { origin, bare: path.join(sandbox.hubHome, "repos", `${name}.git`) }
 }
 
@@ -221,9 +262,69 @@ export const stop = (running: Running | undefined) => {
   }
 }
 
-/** Polls a task until it has the status (or the time is up); returns the last look. */
+/** Polls a task (in the store) until it has the status or the time is up; returns the last look. */
 export const waitForStatus = async (sandbox: Sandbox, id: string, status: string, ms = 15_000): Promise<TaskJson> => {
-  let last = showTask(sandbox, id)
-  await waitFor(() => (last = showTask(sandbox, id)).status === status, ms, 200)
+  let last = task(sandbox, id)
+  await waitFor(() => (last = task(sandbox, id)).status === status, ms, 100)
   return last
+}
+
+/**
+ * A tmux shim whose `list-panes` answers as tmux sometimes does for good: a dead pane without
+ * its `pane_dead_status` (the last field of hub's format).
+ */
+export const tmuxWithoutDeadStatus = (sandbox: Sandbox): string => {
+  const real = realBinary("tmux")
+  const dir = path.join(sandbox.dir, "blank-status-tmux")
+  writeShim(dir, "tmux", [
+    `case " $* " in`,
+    `  *' list-panes '*) out=$('${real}' "$@"); s=$?; printf '%s\\n' "$out" | sed 's/\\t[0-9]*$/\\t/'; exit $s ;;`,
+    `esac`,
+    `exec '${real}' "$@"`
+  ].join("\n"))
+  return `${dir}:${process.env.PATH}`
+}
+
+/** A tmux shim that logs each call's arguments (one line per call) to the returned file. */
+export const loggingTmux = (sandbox: Sandbox): { readonly PATH: string; readonly log: string } => {
+  const real = realBinary("tmux")
+  const dir = path.join(sandbox.dir, "logging-tmux")
+  const log = path.join(sandbox.dir, "tmux-calls.log")
+  writeShim(dir, "tmux", [`printf '%s\\n' "$*" >> '${log}'`, `exec '${real}' "$@"`].join("\n"))
+  return { PATH: `${dir}:${process.env.PATH}`, log }
+}
+
+/** The logged tmux calls whose arguments contain `word`. */
+export const loggedCalls = (log: string, word: string): Array<string> =>
+  fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l.split(" ").includes(word)) : []
+
+/** Disposes a sandbox, and removes the socket file tmux 3.3 leaves behind after kill-server. */
+export const disposeSandbox = (sandbox: Sandbox) => {
+  sandbox.dispose()
+  const uid = process.getuid?.() ?? 0
+  fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, sandbox.socket), { force: true })
+}
+
+/**
+ * A shim `name` whose call with the words `words` waits at a gate: it writes `marker` and runs
+ * the real binary only once `release()` is called. Returns the PATH to run hub with.
+ */
+export const gatedShim = (sandbox: Sandbox, name: "git" | "tmux", words: string) => {
+  const real = realBinary(name)
+  const dir = path.join(sandbox.dir, `gated-${name}`)
+  const marker = path.join(sandbox.dir, `gate-${name}-reached`)
+  const gate = path.join(sandbox.dir, `gate-${name}-open`)
+  writeShim(dir, name, [
+    `case " $* " in *' ${words} '*)`,
+    `  : > '${marker}'`,
+    // Gives up when the sandbox is gone, so a failed test leaves no process waiting forever.
+    `  while [ ! -f '${gate}' ] && [ -d '${sandbox.dir}' ]; do sleep 0.05; done ;;`,
+    `esac`,
+    `exec '${real}' "$@"`
+  ].join("\n"))
+  return {
+    PATH: `${dir}:${process.env.PATH}`,
+    reached: () => fs.existsSync(marker),
+    release: () => fs.writeFileSync(gate, "")
+  }
 }

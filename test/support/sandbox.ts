@@ -59,6 +59,8 @@ export const makeSandbox = (name = "t"): Sandbox => {
   const tmux = (args: ReadonlyArray<string>) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" })
   const dispose = () => {
     spawnSync("tmux", ["-L", socket, "kill-server"], { encoding: "utf8" })
+    // tmux 3.3 leaves its socket file behind.
+    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${process.getuid?.() ?? 0}`, socket), { force: true })
     fs.rmSync(dir, { recursive: true, force: true })
   }
   return { dir, home, hubHome, socket, env, hub, tmux, dispose }
