@@ -14,8 +14,8 @@ afterEach(() => {
   for (const s of sandboxes.splice(0)) s.dispose()
 })
 
-const taskJson = (s: Sandbox, id: string) => JSON.parse(s.hub(["task", "show", id, "--json"]).stdout)
-const events = (s: Sandbox, id: string) => JSON.parse(s.hub(["task", "events", id, "--json"]).stdout) as Array<any>
+const taskJson = async (s: Sandbox, id: string) => JSON.parse((await s.hub(["task", "show", id, "--json"])).stdout)
+const events = async (s: Sandbox, id: string) => JSON.parse((await s.hub(["task", "events", id, "--json"])).stdout) as Array<any>
 const windows = (s: Sandbox) => {
   const r = s.tmux(["list-windows", "-a", "-F", "#{window_name} #{window_id} #{pane_dead}"])
   return r.status === 0 ? r.stdout.trim().split("\n").filter((l) => l.startsWith("TASK-")) : []
@@ -25,9 +25,9 @@ const git = (cwd: string, ...args: Array<string>) => spawnSync("git", args, { cw
 /** An agent that writes what it sees (env, cwd) into the run folder, then stays alive. */
 const RECORDING_AGENT = "env > \"$HUB_RUN_DIR/env\"; pwd > \"$HUB_RUN_DIR/pwd\"; sleep 600"
 
-const withRepo = (s: Sandbox) => {
+const withRepo = async (s: Sandbox) => {
   const origin = makeOriginRepo(path.join(s.dir, "origin"))
-  const added = s.hub(["repo", "add", "acme/widget", origin])
+  const added = await s.hub(["repo", "add", "acme/widget", origin])
   expect(added.code, added.stderr).toBe(0)
   return origin
 }
@@ -35,14 +35,14 @@ const withRepo = (s: Sandbox) => {
 describe("hub dispatch against real git and tmux", () => {
   it("happy path: a live window in the worktree, on its own branch, with the variables set", async () => {
     const s = sandbox()
-    withRepo(s)
+    await withRepo(s)
     const title = "Fix the widget"
-    expect(s.hub(["task", "create", "--title", title, "--repo", "acme/widget", "--kind", "debug"]).stdout.trim()).toBe("TASK-0001")
-    const r = s.hub(["dispatch"], { HUB_AGENT_COMMAND: RECORDING_AGENT })
+    expect((await s.hub(["task", "create", "--title", title, "--repo", "acme/widget", "--kind", "debug"])).stdout.trim()).toBe("TASK-0001")
+    const r = await s.hub(["dispatch"], { HUB_AGENT_COMMAND: RECORDING_AGENT })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain("TASK-0001 started")
 
-    const task = taskJson(s, "TASK-0001")
+    const task = await taskJson(s, "TASK-0001")
     expect(task.status).toBe("in-progress")
     expect(task.attempt).toBe(1)
     expect(task.window_id).toMatch(/^@\d+$/)
@@ -66,27 +66,27 @@ describe("hub dispatch against real git and tmux", () => {
     expect(git(worktree, "rev-parse", "--abbrev-ref", "HEAD").stdout.trim()).toBe("agent/TASK-0001")
     // --no-track: a fresh branch must not look pushed.
     expect(git(worktree, "rev-parse", "--abbrev-ref", "@{upstream}").status).not.toBe(0)
-    expect(events(s, "TASK-0001").map((e) => `${e.from}>${e.to}:${e.actor}:${e.reason}`)).toEqual([
+    expect((await events(s, "TASK-0001")).map((e) => `${e.from}>${e.to}:${e.actor}:${e.reason}`)).toEqual([
       "null>ready:human:created",
       "ready>in-progress:dispatcher:claimed",
       "in-progress>in-progress:dispatcher:agent started"
     ])
   })
 
-  it("the session id is UUID v5 of TASK#attempt, and a retry keeps the worktree with its work", () => {
+  it("the session id is UUID v5 of TASK#attempt, and a retry keeps the worktree with its work", async () => {
     const s = sandbox()
-    withRepo(s)
-    s.hub(["task", "create", "--title", "t", "--repo", "acme/widget"])
-    expect(s.hub(["dispatch"]).code).toBe(0)
-    const first = taskJson(s, "1")
+    await withRepo(s)
+    await s.hub(["task", "create", "--title", "t", "--repo", "acme/widget"])
+    expect((await s.hub(["dispatch"])).code).toBe(0)
+    const first = await taskJson(s, "1")
     const worktree = first.workspace as string
     fs.writeFileSync(path.join(worktree, "work-in-progress.txt"), "keep me\n")
-    expect(s.hub(["task", "report", "1", "--status", "failed"]).code).toBe(0)
-    expect(s.hub(["task", "retry", "1"]).code).toBe(0)
+    expect((await s.hub(["task", "report", "1", "--status", "failed"])).code).toBe(0)
+    expect((await s.hub(["task", "retry", "1"])).code).toBe(0)
     expect(windows(s)).toEqual([])
-    const again = s.hub(["dispatch"])
+    const again = await s.hub(["dispatch"])
     expect(again.code, again.stderr).toBe(0)
-    const second = taskJson(s, "1")
+    const second = await taskJson(s, "1")
     expect(second.attempt).toBe(2)
     expect(second.workspace).toBe(worktree)
     expect(second.session_id).not.toBe(first.session_id)
@@ -95,39 +95,39 @@ describe("hub dispatch against real git and tmux", () => {
     if (py.status === 0) expect(second.session_id).toBe(py.stdout.trim())
   })
 
-  it("a task without a repo gets a plain directory", () => {
+  it("a task without a repo gets a plain directory", async () => {
     const s = sandbox()
-    s.hub(["task", "create", "--title", "no repo"])
-    expect(s.hub(["dispatch"]).code).toBe(0)
-    const task = taskJson(s, "1")
+    await s.hub(["task", "create", "--title", "no repo"])
+    expect((await s.hub(["dispatch"])).code).toBe(0)
+    const task = await taskJson(s, "1")
     expect(task.workspace).toBe(path.join(s.hubHome, "workspaces", "TASK-0001"))
     expect(fs.statSync(task.workspace).isDirectory()).toBe(true)
   })
 
-  it("the bare repo missing → failed naming the worktree step, no window", () => {
+  it("the bare repo missing → failed naming the worktree step, no window", async () => {
     const s = sandbox()
-    s.hub(["task", "create", "--title", "t", "--repo", "acme/missing"])
-    const r = s.hub(["dispatch"])
+    await s.hub(["task", "create", "--title", "t", "--repo", "acme/missing"])
+    const r = await s.hub(["dispatch"])
     expect(r.code).toBe(1)
     expect(r.stderr.trim().split("\n")).toHaveLength(1)
     expect(r.stderr).toMatch(/^hub: TASK-0001 failed at worktree: .*acme\/missing/)
-    const task = taskJson(s, "1")
+    const task = await taskJson(s, "1")
     expect(task.status).toBe("failed")
     expect(task.error).toMatch(/^worktree: /)
     expect(windows(s)).toEqual([])
-    expect(events(s, "1").at(-1)).toMatchObject({ from: "in-progress", to: "failed", actor: "dispatcher" })
+    expect((await events(s, "1")).at(-1)).toMatchObject({ from: "in-progress", to: "failed", actor: "dispatcher" })
   })
 
-  it("tmux failing on new-window → failed, the fresh worktree and branch removed, no window", () => {
+  it("tmux failing on new-window → failed, the fresh worktree and branch removed, no window", async () => {
     const s = sandbox()
-    const origin = withRepo(s)
+    const origin = await withRepo(s)
     const tmux = realBinary("tmux")
     const shims = writeShim(path.join(s.dir, "shims"), "tmux", `for a in "$@"; do [ "$a" = new-window ] && { echo "fatal: create window failed" >&2; exit 1; }; done\nexec ${tmux} "$@"`)
-    s.hub(["task", "create", "--title", "t", "--repo", "acme/widget"])
-    const r = s.hub(["dispatch"], { PATH: `${shims}:${process.env.PATH}` })
+    await s.hub(["task", "create", "--title", "t", "--repo", "acme/widget"])
+    const r = await s.hub(["dispatch"], { PATH: `${shims}:${process.env.PATH}` })
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^hub: TASK-0001 failed at window: /)
-    const task = taskJson(s, "1")
+    const task = await taskJson(s, "1")
     expect(task.status).toBe("failed")
     expect(task.error).toMatch(/^window: tmux new-window: fatal: create window failed/)
     expect(fs.existsSync(path.join(s.hubHome, "workspaces", "TASK-0001"))).toBe(false)
@@ -150,9 +150,9 @@ describe("hub dispatch against real git and tmux", () => {
       `"; touch ${canary}; echo "`
     ]
     for (const title of hostile) {
-      expect(s.hub(["task", "create", "--title", title, "--description", `${title}\n${title}`]).code).toBe(0)
+      expect((await s.hub(["task", "create", "--title", title, "--description", `${title}\n${title}`])).code).toBe(0)
     }
-    const r = s.hub(["dispatch"], { HUB_DISPATCH_CAP: String(hostile.length), HUB_AGENT_COMMAND: RECORDING_AGENT })
+    const r = await s.hub(["dispatch"], { HUB_DISPATCH_CAP: String(hostile.length), HUB_AGENT_COMMAND: RECORDING_AGENT })
     expect(r.code, r.stderr).toBe(0)
     expect(await waitFor(() => hostile.every((_, i) => fs.existsSync(path.join(s.hubHome, "runs", `TASK-000${i + 1}`, "1", "env"))))).toBe(true)
     for (const [i, title] of hostile.entries()) {
@@ -166,8 +166,8 @@ describe("hub dispatch against real git and tmux", () => {
   it("a prompt larger than tmux's command line still reaches the agent whole", async () => {
     const s = sandbox()
     const description = "lorem ipsum ".repeat(4000)
-    s.hub(["task", "create", "--title", "big", "--description", description])
-    expect(s.hub(["dispatch"], { HUB_AGENT_COMMAND: "printf %s \"$HUB_TASK_PROMPT\" > \"$HUB_RUN_DIR/seen\"; sleep 600" }).code).toBe(0)
+    await s.hub(["task", "create", "--title", "big", "--description", description])
+    expect((await s.hub(["dispatch"], { HUB_AGENT_COMMAND: "printf %s \"$HUB_TASK_PROMPT\" > \"$HUB_RUN_DIR/seen\"; sleep 600" })).code).toBe(0)
     const seen = path.join(s.hubHome, "runs", "TASK-0001", "1", "seen")
     expect(await waitFor(() => fs.existsSync(seen) && fs.statSync(seen).size > 0)).toBe(true)
     expect(fs.readFileSync(seen, "utf8")).toContain(description.trim())
@@ -178,12 +178,12 @@ describe("hub dispatch against real git and tmux", () => {
     const claudeArgs = path.join(s.dir, "claude-args")
     const shims = writeShim(path.join(s.dir, "bin"), "claude", `for a in "$@"; do printf '%s\\n--\\n' "$a"; done > ${claudeArgs}\nsleep 600`)
     fs.writeFileSync(path.join(s.home, ".claude.json"), JSON.stringify({ theme: "dark", projects: { "/elsewhere": { x: 1 } } }))
-    s.hub(["task", "create", "--title", "t"])
+    await s.hub(["task", "create", "--title", "t"])
     const env: NodeJS.ProcessEnv = { ...s.env, PATH: `${shims}:${process.env.PATH}` }
     delete env.HUB_AGENT_COMMAND
     const r = spawnSync(process.execPath, [BIN, "dispatch"], { env, encoding: "utf8" })
     expect(r.status, r.stderr).toBe(0)
-    const task = taskJson(s, "1")
+    const task = await taskJson(s, "1")
     const trust = JSON.parse(fs.readFileSync(path.join(s.home, ".claude.json"), "utf8"))
     expect(trust.theme).toBe("dark")
     expect(trust.projects["/elsewhere"]).toEqual({ x: 1 })
@@ -194,22 +194,22 @@ describe("hub dispatch against real git and tmux", () => {
     expect(args[7]).toMatch(/^Task TASK-0001 \(implement\): t/)
   })
 
-  it("an agent command that is not on PATH stops dispatch before any claim", () => {
+  it("an agent command that is not on PATH stops dispatch before any claim", async () => {
     const s = sandbox()
-    s.hub(["task", "create", "--title", "t"])
-    const r = s.hub(["dispatch"], { HUB_AGENT_COMMAND: "no-such-agent-xyz --go" })
+    await s.hub(["task", "create", "--title", "t"])
+    const r = await s.hub(["dispatch"], { HUB_AGENT_COMMAND: "no-such-agent-xyz --go" })
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^hub: .*no-such-agent-xyz/)
-    expect(taskJson(s, "1").status).toBe("ready")
-    expect(taskJson(s, "1").attempt).toBe(0)
+    expect((await taskJson(s, "1")).status).toBe("ready")
+    expect((await taskJson(s, "1")).attempt).toBe(0)
   })
 
-  it("stops at the cap and reports nothing to do when nothing is ready", () => {
+  it("stops at the cap and reports nothing to do when nothing is ready", async () => {
     const s = sandbox()
-    for (let i = 0; i < 3; i++) s.hub(["task", "create", "--title", `t${i}`])
-    expect(s.hub(["dispatch"], { HUB_DISPATCH_CAP: "2" }).code).toBe(0)
-    expect(JSON.parse(s.hub(["task", "list", "--status", "in-progress", "--json"]).stdout)).toHaveLength(2)
-    const again = s.hub(["dispatch", "--json"], { HUB_DISPATCH_CAP: "2" })
+    for (let i = 0; i < 3; i++) await s.hub(["task", "create", "--title", `t${i}`])
+    expect((await s.hub(["dispatch"], { HUB_DISPATCH_CAP: "2" })).code).toBe(0)
+    expect(JSON.parse((await s.hub(["task", "list", "--status", "in-progress", "--json"])).stdout)).toHaveLength(2)
+    const again = await s.hub(["dispatch", "--json"], { HUB_DISPATCH_CAP: "2" })
     expect(again.code).toBe(0)
     expect(JSON.parse(again.stdout)).toEqual({ started: [], failed: null })
   })
@@ -217,35 +217,35 @@ describe("hub dispatch against real git and tmux", () => {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     it(`${signal} to a dispatch paused inside a slow git → ready, no window, no fresh worktree, exit 130`, async () => {
       const s = sandbox()
-      withRepo(s)
+      await withRepo(s)
       const marker = path.join(s.dir, "git-paused")
       const shims = writeShim(
         path.join(s.dir, "shims"),
         "git",
         `for a in "$@"; do [ "$a" = worktree ] && [ ! -e ${marker} ] && { touch ${marker}; sleep 30; }; done\nexec ${realBinary("git")} "$@"`
       )
-      s.hub(["task", "create", "--title", "t", "--repo", "acme/widget"])
+      await s.hub(["task", "create", "--title", "t", "--repo", "acme/widget"])
       const child = spawn(process.execPath, [BIN, "dispatch"], { env: { ...s.env, PATH: `${shims}:${process.env.PATH}` }, stdio: ["ignore", "pipe", "pipe"] })
       let stderr = ""
       child.stderr.on("data", (d) => (stderr += d))
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
       expect(await waitFor(() => fs.existsSync(marker), 20_000)).toBe(true)
-      expect(taskJson(s, "1").status).toBe("in-progress")
+      expect((await taskJson(s, "1")).status).toBe("in-progress")
       child.kill(signal)
       // A second signal while finalizers run must not cut them short.
       setTimeout(() => child.kill(signal), 20)
       const code = await exited
       expect(code, stderr).toBe(130)
-      const task = taskJson(s, "1")
+      const task = await taskJson(s, "1")
       expect(task.status).toBe("ready")
-      expect(events(s, "1").at(-1)).toMatchObject({ from: "in-progress", to: "ready", reason: "dispatch interrupted" })
+      expect((await events(s, "1")).at(-1)).toMatchObject({ from: "in-progress", to: "ready", reason: "dispatch interrupted" })
       expect(fs.existsSync(path.join(s.hubHome, "workspaces", "TASK-0001"))).toBe(false)
       expect(windows(s)).toEqual([])
       const bare = path.join(s.hubHome, "repos", "acme", "widget.git")
       expect(git(bare, "branch", "--list", "agent/*").stdout.trim()).toBe("")
       // And the next dispatch (no shim) just works.
-      expect(s.hub(["dispatch"]).code).toBe(0)
-      expect(taskJson(s, "1").status).toBe("in-progress")
+      expect((await s.hub(["dispatch"])).code).toBe(0)
+      expect((await taskJson(s, "1")).status).toBe("in-progress")
     })
   }
 })

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process"
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -17,8 +17,11 @@ export interface Sandbox {
   readonly socket: string
   /** The environment a hub process of this sandbox runs with. */
   readonly env: NodeJS.ProcessEnv
-  /** Runs the built bin as a user would. */
-  readonly hub: (args: ReadonlyArray<string>, extra?: NodeJS.ProcessEnv & { input?: string }) => HubResult
+  /**
+   * Runs the built bin as a user would. Asynchronous: a worker blocked in spawnSync for long
+   * on a busy machine misses vitest's RPC deadline.
+   */
+  readonly hub: (args: ReadonlyArray<string>, extra?: NodeJS.ProcessEnv) => Promise<HubResult>
   readonly tmux: (args: ReadonlyArray<string>) => SpawnSyncReturns<string>
   /** Kills the private tmux server and removes the directory. */
   readonly dispose: () => void
@@ -46,16 +49,20 @@ export const makeSandbox = (name = "t"): Sandbox => {
     HUB_AGENT_COMMAND: "sleep 600",
     LANG: "C.UTF-8"
   }
-  const hub = (args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv & { input?: string } = {}) => {
-    const { input, ...vars } = extra
-    const r = spawnSync(process.execPath, [BIN, ...args], {
-      env: { ...env, ...vars },
-      encoding: "utf8",
-      input: input ?? "",
-      timeout: 60_000
+  const hub = (args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}) =>
+    new Promise<HubResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...extra }, stdio: ["ignore", "pipe", "pipe"] })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d))
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d))
+      const timer = setTimeout(() => child.kill("SIGKILL"), 120_000)
+      child.on("error", reject)
+      child.on("close", (code) => {
+        clearTimeout(timer)
+        resolve({ code, stdout, stderr })
+      })
     })
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-  }
   const tmux = (args: ReadonlyArray<string>) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" })
   const dispose = () => {
     spawnSync("tmux", ["-L", socket, "kill-server"], { encoding: "utf8" })
