@@ -1,6 +1,7 @@
-// One claiming process for the claims bench: opens the store on HUB_HOME (argv[2]), says
-// "ready" (after a warm-up that claims nothing), waits for "go" on stdin, then calls TaskStore.claimNext(cap) until nothing is
-// left to claim. Prints one JSON line: its claims, ids, and when it started and ended.
+// One claiming process for the claims bench: opens the store on HUB_HOME (argv[2]), warms up
+// (claims that claim nothing), says "ready", waits for "go" on stdin, then calls
+// TaskStore.claimNext(cap) until nothing is left to claim. Prints one JSON line: its claims,
+// ids, CPU time, and when it started and ended.
 import { loadLibrary } from "./lib.mjs"
 
 const [home, capText] = process.argv.slice(2)

@@ -1,7 +1,9 @@
 // 2. In-process dispatch (claim → live window) through the library's dispatchNext, beside the
 // raw floor: a shell script doing the same `git worktree add` + `tmux new-window` directly.
-// Every iteration starts from the same state: the previous window is killed, the task
-// cancelled, the worktree and its branch removed (none of that is timed).
+// A third script runs the very six commands hub runs, to split hub's ratio into "more
+// processes" and "hub's own work". Every iteration starts from the same state: the previous
+// window is killed, the task cancelled, the worktree and its branch removed (none of that is
+// timed).
 import { execFileSync, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -33,6 +35,16 @@ case "$cmd" in
 add)
   [ "$6" = fetch ] && git -C "$bare" fetch --quiet --prune origin
   git -C "$bare" worktree add --quiet --no-track -b "agent/$name" "$dir" refs/remotes/origin/HEAD
+  tmux -L "$sock" new-window -d -P -F '#{window_id} #{pane_pid}' -t '=hub:' -n "$name" -c "$dir" \\
+    -e "HUB_TASK_ID=$name" 'sleep 600' \\; set-option -w -t "=hub:=$name" remain-on-exit on
+  ;;
+add6)
+  # The same six commands hub's dispatch runs, one after the other, with nothing around them.
+  git -C "$bare" rev-parse --verify --quiet "refs/heads/agent/$name" >/dev/null || true
+  git -C "$bare" worktree prune
+  git -C "$bare" worktree add --quiet --no-track -b "agent/$name" "$dir" refs/remotes/origin/HEAD
+  tmux -L "$sock" list-panes -a -F '#{session_name} #{window_name} #{window_id} #{pane_pid} #{pane_dead}' >/dev/null
+  tmux -L "$sock" has-session -t '=hub'
   tmux -L "$sock" new-window -d -P -F '#{window_id} #{pane_pid}' -t '=hub:' -n "$name" -c "$dir" \\
     -e "HUB_TASK_ID=$name" 'sleep 600' \\; set-option -w -t "=hub:=$name" remain-on-exit on
   ;;
@@ -100,7 +112,8 @@ export const run = async ({ lib, quick }) => {
       const dir = path.join(floorDirs, name, "origin")
       fs.mkdirSync(path.dirname(dir), { recursive: true })
       const t0 = nowMs()
-      const out = wrap(() => execFileSync(floorScript, ["add", bare, sandbox.socket, name, dir, fetch ? "fetch" : "nofetch"], { encoding: "utf8" }))
+      const cmd = fetch === "six" ? "add6" : "add"
+      const out = wrap(() => execFileSync(floorScript, [cmd, bare, sandbox.socket, name, dir, fetch === true ? "fetch" : "nofetch"], { encoding: "utf8" }))
       const ms = nowMs() - t0
       const windowId = out.trim().split(" ")[0]
       execFileSync(floorScript, ["clean", bare, sandbox.socket, name, dir, windowId], { stdio: "ignore" })
@@ -113,12 +126,13 @@ export const run = async ({ lib, quick }) => {
       await dispatchOnce(undefined)
       floorOnce(false)
       floorOnce(true)
+      floorOnce("six")
     }
 
     // The four variants in a rotating order, so that drift hits them alike.
     // The pair with the aim gets `rounds`; the pair with git fetch half as many.
-    const samples = { warm: [], cold: [], floor: [], floorFetch: [] }
-    const order = ["warm", "floor", "cold", "floorFetch"]
+    const samples = { warm: [], cold: [], floor: [], floorFetch: [], six: [] }
+    const order = ["warm", "floor", "six", "cold", "floorFetch"]
     for (let r = 0; r < rounds; r++) {
       for (let k = 0; k < order.length; k++) {
         const which = order[(k + r) % order.length]
@@ -126,6 +140,7 @@ export const run = async ({ lib, quick }) => {
         if (which === "warm") samples.warm.push(await dispatchOnce(warmCache))
         else if (which === "cold") samples.cold.push(await dispatchOnce(undefined))
         else if (which === "floor") samples.floor.push(floorOnce(false))
+        else if (which === "six") samples.six.push(floorOnce("six"))
         else samples.floorFetch.push(floorOnce(true))
       }
     }
@@ -153,7 +168,7 @@ export const run = async ({ lib, quick }) => {
     }
 
     // Where a warm dispatch spends its time, by the library's spans (medians).
-    breakdown.splice(0, 4) // the warm-up ones
+    breakdown.splice(0, 2) // the two warm-up dispatches
     const spanMedian = (name) => stats(breakdown.map((r) => r.filter((x) => x.name === name).reduce((a, x) => a + x.ms, 0))).median
     const parts = [
       ["claim (TaskStore.claimNext)", spanMedian("TaskStore.claimNext")],
@@ -213,6 +228,14 @@ export const run = async ({ lib, quick }) => {
         reference: floor,
         referenceName: "sh: git worktree add + tmux new-window",
         aim: { text: "≤ 1.5× floor", ok: warm.median / floor.median <= 1.5 }
+      }),
+      figure({
+        bench: name,
+        measure: "the same six commands as hub's dispatch, run by sh (no Node, no Effect, no SQLite)",
+        hub: stats(samples.six),
+        reference: floor,
+        referenceName: "sh: git worktree add + tmux new-window",
+        note: "how much of hub's ratio the four extra processes explain; the rest is hub's own work"
       }),
       figure({
         bench: name,

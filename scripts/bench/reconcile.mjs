@@ -76,6 +76,7 @@ export const run = async ({ lib, quick }) => {
       await reconcileOnce()
       await statusOnce()
     }
+    cpu.length = 0 // the warm-up passes
     const samples = { raw: [], reconcile: [], status: [] }
     for (let r = 0; r < rounds; r++) {
       samples.raw.push(rawListPanes())
