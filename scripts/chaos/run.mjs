@@ -114,7 +114,8 @@ const CLASSES = [
   [/cap \d+$/, "cap exceeded"],
   [/hostile text was executed/, "hostile text executed"],
   [/prompt lacks/, "task text altered on its way to the agent"],
-  [/still running after|never finished/, "process hung"],
+  [/still running after/, "process hung (did not stop on its signal or by itself)"],
+  [/never finished/, "runner: a process's result was never recorded"],
   [/internal error|defect/, "defect (internal error)"]
 ]
 const classify = (line) => CLASSES.find(([re]) => re.test(line))?.[1] ?? "other"
