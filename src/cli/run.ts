@@ -1,6 +1,6 @@
 import { ValidationError } from "@effect/cli"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import { Cause, Console, Effect, Exit, FiberId, Layer, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Effect, Exit, FiberId, Logger, LogLevel, Option } from "effect"
 import { HubLive } from "../layers.js"
 import { Reported } from "./output.js"
 import { cli } from "./root.js"
@@ -81,23 +81,25 @@ export const runCli = (argv: ReadonlyArray<string>) => {
   }
   const program = cli(argv).pipe(
     Effect.provide(HubLive),
-    Effect.provide(Layer.merge(Logger.replace(Logger.defaultLogger, logger), Layer.empty)),
+    Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
     Logger.withMinimumLogLevel(LogLevel.Warning),
     withQuietErrors
   )
   const fiber = Effect.runFork(program)
-  // Keep both listeners until the end: a second Ctrl-C must not kill a finalizer half-way.
-  let signalled = false
+  // Keep both listeners until the end: finalizers are uninterruptible, so a further signal
+  // cannot cut one short, and it re-sends the interruption in case one was lost; so does a
+  // timer, once a second, until the program has ended.
+  let resend: NodeJS.Timeout | undefined
   const onSignal = () => {
-    if (signalled) return
-    signalled = true
     fiber.unsafeInterruptAsFork(FiberId.none)
+    resend ??= setInterval(() => fiber.unsafeInterruptAsFork(FiberId.none), 1000)
   }
   process.on("SIGINT", onSignal)
   process.on("SIGTERM", onSignal)
   fiber.addObserver((exit) => {
     const { code, message } = verdict(exit)
     if (message) process.stderr.write(`hub: ${message}\n`)
+    if (resend !== undefined) clearInterval(resend)
     process.removeListener("SIGINT", onSignal)
     process.removeListener("SIGTERM", onSignal)
     process.exitCode = code

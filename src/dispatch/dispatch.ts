@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Option, Ref } from "effect"
+import { Cause, Effect, Exit, Option, Ref, Scope } from "effect"
 import { Agent } from "../agent/Agent.js"
 import { HubConfig } from "../config.js"
 import { DispatchError } from "../domain/errors.js"
@@ -88,25 +88,37 @@ const run = (options: { readonly fetched?: FetchCache }, progress: Ref.Ref<Progr
     const failAt = (at: Step, taskId: string) => (error: { readonly message: string }) =>
       new DispatchError({ taskId, step: at, message: error.message })
 
-    // 1. claim: released to `ready` on interruption, `failed` on any failure or defect.
+    // Every undo is registered with Scope.addFinalizerExit: effect 3.22.4's addFinalizer (and
+    // so acquireRelease) loses an interruption that arrives while its second finalizer runs,
+    // and a daemon told to stop would go on claiming (docs/RELIABILITY.md, F3). Each undo also
+    // stands down once the commit has landed: an interruption after it undoes nothing (F4).
+    const scope = yield* Effect.scope
+    const committed = yield* Ref.make(false)
+    const onFailure = (undo: (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<void>) =>
+      Scope.addFinalizerExit(scope, (exit) =>
+        Exit.isSuccess(exit) ? Effect.void : Effect.flatMap(Ref.get(committed), (done) => (done ? Effect.void : undo(exit))))
+
+    // 1. claim: released to `ready` on interruption, `failed` on any failure or defect. The
+    // claim and the registration of its release are one uninterruptible step.
     const lease = yield* currentLease
-    const claimed = yield* Effect.acquireRelease(
-      store.claimNext(config.dispatchCap, lease).pipe(Effect.mapError(failAt("claim", ""))),
-      (claimed, exit) =>
-        Option.match(claimed, {
+    const claimed = yield* Effect.uninterruptible(
+      store.claimNext(config.dispatchCap, lease).pipe(
+        Effect.mapError(failAt("claim", "")),
+        Effect.tap(Option.match({
           onNone: () => Effect.void,
-          onSome: (task) => {
-            if (Exit.isSuccess(exit)) return Effect.void
-            const ref = { id: task.id, attempt: task.attempt }
-            if (Cause.isInterruptedOnly(exit.cause)) {
-              return bounded("claim", store.rollback(ref, "ready", "dispatch interrupted", null))
-            }
-            return Effect.flatMap(step.get, (at) => {
-              const reason = `${at}: ${describeCause(exit.cause)}`
-              return bounded("claim", store.rollback(ref, "failed", `dispatch failed at ${reason}`, reason))
+          onSome: (task) =>
+            onFailure((exit) => {
+              const ref = { id: task.id, attempt: task.attempt }
+              if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) {
+                return bounded("claim", store.rollback(ref, "ready", "dispatch interrupted", null))
+              }
+              return Effect.flatMap(step.get, (at) => {
+                const reason = `${at}: ${Exit.isFailure(exit) ? describeCause(exit.cause) : "unknown failure"}`
+                return bounded("claim", store.rollback(ref, "failed", `dispatch failed at ${reason}`, reason))
+              })
             })
-          }
-        })
+        }))
+      )
     )
     if (Option.isNone(claimed)) return Option.none<Started>()
     const task: StoredTask = claimed.value
@@ -116,13 +128,11 @@ const run = (options: { readonly fetched?: FetchCache }, progress: Ref.Ref<Progr
     // 2. worktree: the undo is registered first, and knows only what `prepare` said it made.
     yield* step.set("worktree")
     const plan = yield* Ref.make(Option.none<Prepared>())
-    yield* Effect.addFinalizer((exit) =>
-      Exit.isSuccess(exit)
-        ? Effect.void
-        : Effect.flatMap(Ref.get(plan), Option.match({
-          onNone: () => Effect.void,
-          onSome: (p) => bounded("worktree", workspace.undo(task.id, p))
-        }))
+    yield* onFailure(() =>
+      Effect.flatMap(Ref.get(plan), Option.match({
+        onNone: () => Effect.void,
+        onSome: (p) => bounded("worktree", workspace.undo(task.id, p))
+      }))
     )
     if (task.repo !== null && !(yield* Ref.get(fetched)).has(task.repo)) {
       yield* workspace.fetch(task.repo).pipe(Effect.mapError(failAt("worktree", task.id)))
@@ -145,14 +155,12 @@ const run = (options: { readonly fetched?: FetchCache }, progress: Ref.Ref<Progr
     yield* step.set("window")
     const opened = yield* Ref.make(Option.none<Window>())
     yield* terminal.killWindowsNamed(task.id).pipe(Effect.mapError(failAt("window", task.id)))
-    yield* Effect.addFinalizer((exit) =>
-      Exit.isSuccess(exit)
-        ? Effect.void
-        : Effect.flatMap(Ref.get(opened), Option.match({
-          // tmux may have made the window and then failed: find it by name.
-          onNone: () => bounded("window", terminal.killWindowsNamed(task.id)),
-          onSome: (w) => bounded("window", terminal.killWindow(w))
-        }))
+    yield* onFailure(() =>
+      Effect.flatMap(Ref.get(opened), Option.match({
+        // tmux may have made the window and then failed: find it by name.
+        onNone: () => bounded("window", terminal.killWindowsNamed(task.id)),
+        onSome: (w) => bounded("window", terminal.killWindow(w))
+      }))
     )
     const launch = yield* agent.launch(task, prepared.dir).pipe(Effect.mapError(failAt("window", task.id)))
     const window = yield* terminal.openWindow({
@@ -165,22 +173,26 @@ const run = (options: { readonly fetched?: FetchCache }, progress: Ref.Ref<Progr
       Effect.mapError(failAt("window", task.id))
     )
 
-    // 5. commit: after this nothing is undone.
+    // 5. commit: the write and the flag that stands the undos down are one uninterruptible step.
     yield* step.set("commit")
-    const committed = yield* store.commitDispatch(ref, {
-      windowId: window.windowId,
-      panePid: window.panePid,
-      sessionId: launch.sessionId,
-      tmuxSocket: window.socket,
-      tmuxSession: window.session
-    }).pipe(Effect.mapError(failAt("commit", task.id)))
-    if (!committed) {
-      return yield* new DispatchError({ taskId: task.id, step: "commit", message: `attempt ${task.attempt} is no longer current` })
+    const recorded = yield* Effect.uninterruptible(
+      store.commitDispatch(ref, {
+        windowId: window.windowId,
+        panePid: window.panePid,
+        sessionId: launch.sessionId,
+        tmuxSocket: window.socket,
+        tmuxSession: window.session
+      }).pipe(Effect.tap((ok) => Ref.set(committed, ok)))
+    ).pipe(Effect.mapError(failAt("commit", task.id)))
+    if (!recorded) {
+      const now = yield* store.get(task.id).pipe(Effect.option)
+      const cancelled = Option.isSome(now) && now.value.status === "cancelled" && now.value.attempt === task.attempt
+      return yield* new DispatchError({
+        taskId: task.id,
+        step: "commit",
+        message: cancelled ? "cancelled while its agent was starting" : `attempt ${task.attempt} is no longer current`
+      })
     }
     const final = yield* store.get(task.id).pipe(Effect.orElseSucceed(() => task))
-    if (final.status === "cancelled") {
-      // Cancelled while it was being dispatched: the window must not outlive the task.
-      yield* terminal.killWindow(window).pipe(Effect.catchAll((e) => Effect.logWarning(`${task.id}: ${e.message}`)))
-    }
     return Option.some<Started>({ task: final, window, workspace: prepared.dir, sessionId: launch.sessionId })
   })

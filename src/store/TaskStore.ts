@@ -90,7 +90,10 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
     reason: string,
     error: string | null
   ) => Effect.Effect<boolean, StoreError>
-  /** Records the live window; accepts an attempt that an agent already moved on. */
+  /**
+   * Records the live window; accepts an attempt that an agent already moved on, but not one a
+   * person cancelled meanwhile (false: the dispatch then undoes its window).
+   */
   readonly commitDispatch: (ref: AttemptRef, window: WindowRecord) => Effect.Effect<boolean, StoreError>
   readonly reconcile: (
     ref: ReconcileRef,
@@ -245,7 +248,7 @@ export const makeTaskStore = Effect.gen(function* () {
                tmux_session = ${window.tmuxSession}, started_at = ${at}, lease_pid = NULL,
                lease_start = NULL, rev = rev + 1, change_actor = 'dispatcher',
                change_reason = 'agent started', updated_at = ${at}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status NOT IN ('ready', 'backlog')
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status NOT IN ('ready', 'backlog', 'cancelled')
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.commitDispatch"))

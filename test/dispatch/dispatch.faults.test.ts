@@ -4,6 +4,8 @@ import { dispatchNext } from "../../src/dispatch/dispatch.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import { TaskId } from "../../src/domain/TaskId.js"
 import { fakeAgent, type Fault, type FaultMode, type FaultStep, faultyStore, recordingTerminal, recordingWorkspace } from "../support/fakes.js"
+import { makeTaskStore } from "../../src/store/TaskStore.js"
+import { SqlLive } from "../../src/store/Sql.js"
 import { sandboxConfig } from "../support/layers.js"
 import { makeSandbox } from "../support/sandbox.js"
 
@@ -75,6 +77,17 @@ describe("dispatch fault matrix: every step × failure, defect, interruption", (
             return
           }
 
+          if (step === "commit" && mode === "interruption") {
+            // The commit is one uninterruptible write: the interruption lands after it, and
+            // after the commit nothing is undone.
+            expect(Exit.isInterrupted(exit)).toBe(true)
+            expect(task.status).toBe("in-progress")
+            expect(task.window_id).toBe("@1")
+            expect(last.reason).toBe("agent started")
+            expect(log.filter((l) => !l.startsWith("fetch"))).toEqual(created("commit"))
+            return
+          }
+
           if (step === "trust" && mode === "failure") {
             // A trust failure is a warning: the agent starts anyway.
             expect(Exit.isSuccess(exit)).toBe(true)
@@ -133,5 +146,118 @@ describe("dispatch result", () => {
       )
       expect(Option.isNone(result)).toBe(true)
       expect(log).toEqual([])
+    }))
+})
+
+/** The real store with hooks around the commit: a cancel just before it, a pause just after. */
+const hookedStore = (hooks: { readonly beforeCommit?: Effect.Effect<void, never, TaskStore>; readonly afterCommit?: Effect.Effect<void> }) =>
+  Layer.effect(
+    TaskStore,
+    Effect.map(makeTaskStore, (store) =>
+      TaskStore.of({
+        ...store,
+        commitDispatch: (ref, window) =>
+          (hooks.beforeCommit ?? Effect.void).pipe(
+            Effect.provideService(TaskStore, store),
+            Effect.zipRight(store.commitDispatch(ref, window))
+          ),
+        get: (id) => Effect.zipRight(hooks.afterCommit ?? Effect.void, store.get(id))
+      }))
+  ).pipe(Layer.provide(SqlLive))
+
+const world = (sandbox: ReturnType<typeof makeSandbox>, log: Array<string>, store: Layer.Layer<TaskStore, unknown, any>, onUndo?: Effect.Effect<void>) =>
+  Layer.mergeAll(store, recordingWorkspace(log, undefined, onUndo), recordingTerminal(log), fakeAgent()).pipe(
+    Layer.provideMerge(sandboxConfig(sandbox))
+  )
+
+const TASK = TaskId.make("TASK-0001")
+const newTask = Effect.flatMap(TaskStore, (store) =>
+  store.create({ title: "t", kind: "implement", status: "ready", description: "", repo: "acme/widget", links: [] }))
+
+describe("dispatch races (found by the chaos runner)", () => {
+  it.scopedLive("a task cancelled while its agent was starting is not committed, and its window and worktree go", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("cancel-race")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      const log: Array<string> = []
+      const cancel = Effect.flatMap(TaskStore, (store) =>
+        store.move(TASK, "cancel", "cancelled", { actor: "human", reason: "hub task cancel" })).pipe(Effect.orDie, Effect.asVoid)
+      const { events, exit, task } = yield* Effect.gen(function* () {
+        yield* newTask
+        const exit = yield* Effect.exit(dispatchNext())
+        const store = yield* TaskStore
+        return { exit, task: yield* store.get(TASK), events: yield* store.events(TASK) }
+      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: cancel }))))
+      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined).toMatchObject({
+        _tag: "DispatchError",
+        step: "commit",
+        message: "cancelled while its agent was starting"
+      })
+      expect(task.status).toBe("cancelled")
+      expect(task.window_id).toBeNull()
+      expect(events.map((e) => e.reason)).toEqual(["created", "claimed", "hub task cancel"])
+      expect(log.filter((l) => !l.startsWith("fetch"))).toEqual([
+        "create worktree TASK-0001", "kill windows named TASK-0001", "open window TASK-0001",
+        "kill window @1", "remove worktree TASK-0001"
+      ])
+    }))
+
+  it.scopedLive("an interruption right after the commit undoes nothing: the agent stays started", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("after-commit")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      const log: Array<string> = []
+      const committed = yield* Deferred.make<void>()
+      let armed = false
+      const pause = Effect.suspend(() => (armed ? Deferred.succeed(committed, undefined).pipe(Effect.zipRight(Effect.never)) : Effect.void))
+      const arm = Effect.sync(() => void (armed = true))
+      const { events, exit, task } = yield* Effect.gen(function* () {
+        yield* newTask
+        const fiber = yield* Effect.fork(dispatchNext())
+        yield* Deferred.await(committed)
+        armed = false
+        yield* Fiber.interrupt(fiber)
+        const exit = yield* Fiber.await(fiber)
+        const store = yield* TaskStore
+        return { exit, task: yield* store.get(TASK), events: yield* store.events(TASK) }
+      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: arm, afterCommit: pause }))))
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(task.status).toBe("in-progress")
+      expect(task.window_id).toBe("@1")
+      expect(events.map((e) => e.reason)).toEqual(["created", "claimed", "agent started"])
+      expect(log.filter((l) => l.startsWith("kill window ") || l.startsWith("remove"))).toEqual([])
+    }))
+
+  it.scopedLive("an interruption that arrives while a failed dispatch undoes its worktree is not lost", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("lost-interrupt")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      const log: Array<string> = []
+      const undoing = yield* Deferred.make<void>()
+      // The worktree undo is the second finalizer to run (after the window's).
+      const slowUndo = Deferred.succeed(undoing, undefined).pipe(Effect.zipRight(Effect.sleep("200 millis")))
+      const entered = yield* Deferred.make<void>()
+      const layers = Layer.mergeAll(
+        faultyStore(),
+        recordingWorkspace(log, undefined, slowUndo),
+        recordingTerminal(log, { step: "window", mode: "failure", entered }),
+        fakeAgent()
+      ).pipe(Layer.provideMerge(sandboxConfig(sandbox)))
+      let carriedOn = false
+      const { exit, task } = yield* Effect.gen(function* () {
+        yield* newTask
+        const fiber = yield* Effect.fork(
+          dispatchNext().pipe(Effect.exit, Effect.zipRight(Effect.sync(() => void (carriedOn = true))))
+        )
+        yield* Deferred.await(undoing)
+        yield* Fiber.interrupt(fiber)
+        const exit = yield* Fiber.await(fiber)
+        return { exit, task: yield* Effect.flatMap(TaskStore, (s) => s.get(TASK)) }
+      }).pipe(Effect.provide(layers))
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(carriedOn).toBe(false)
+      // The undo itself still ran to its end.
+      expect(task.status).toBe("failed")
+      expect(log).toContain("remove worktree TASK-0001")
     }))
 })

@@ -31,9 +31,9 @@ const breakHere = <E>(fault: Fault | undefined, step: FaultStep, typed: () => E)
     case "defect":
       return Effect.die(new Error(`boom in ${step}`))
     case "interruption":
-      // The claim is one uninterruptible write: the interruption lands right after it.
+      // The claim and the commit are uninterruptible writes: the interruption lands after them.
       return Deferred.succeed(fault.entered, undefined).pipe(
-        Effect.zipRight(step === "claim" ? Effect.sleep("50 millis") : Effect.never)
+        Effect.zipRight(step === "claim" || step === "commit" ? Effect.sleep("50 millis") : Effect.never)
       )
   }
 }
@@ -57,7 +57,7 @@ export const faultyStore = (fault?: Fault) =>
   ).pipe(Layer.provide(SqlLive))
 
 /** A workspace that records what it creates and removes; creation can break half-way. */
-export const recordingWorkspace = (log: Recorded, fault?: Fault) =>
+export const recordingWorkspace = (log: Recorded, fault?: Fault, onUndo: Effect.Effect<void> = Effect.void) =>
   Layer.succeed(
     Workspace,
     Workspace.of({
@@ -75,7 +75,7 @@ export const recordingWorkspace = (log: Recorded, fault?: Fault) =>
           yield* breakHere(fault, "worktree", () => new WorktreeError({ taskId, message: "fatal: worktree add failed" }))
           return plan
         }),
-      undo: (taskId) => Effect.sync(() => void log.push(`remove worktree ${taskId}`)),
+      undo: (taskId) => Effect.sync(() => void log.push(`remove worktree ${taskId}`)).pipe(Effect.zipRight(onUndo)),
       inspect: () => Effect.succeed({ keep: true, why: "fake" }),
       removeIfUnused: () => Effect.succeed(false),
       remove: () => Effect.void,
