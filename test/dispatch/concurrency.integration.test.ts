@@ -2,36 +2,24 @@
  * Several dispatchers at once on one store and one tmux server: the claim and the cap are one
  * serialized write, so no task is claimed twice and the cap holds, whoever runs.
  */
-import { afterEach, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import {
   addRepo,
   createTasks,
   dbEvents,
   dbTasks,
-  disposeSandbox,
   type EventJson,
   hub,
   liveWindows,
-  type Running,
   spawnHub,
-  stop,
   task,
   taskEvents,
-  waitForStatus
+  waitForStatus,
+  trackedWorld
 } from "../support/hubProcess.js"
-import { makeSandbox, type Sandbox, waitFor } from "../support/sandbox.js"
+import { waitFor } from "../support/sandbox.js"
 
-const sandboxes: Array<Sandbox> = []
-const running: Array<Running> = []
-const sandbox = (name: string) => {
-  const s = makeSandbox(name)
-  sandboxes.push(s)
-  return s
-}
-afterEach(() => {
-  for (const r of running.splice(0)) stop(r)
-  for (const s of sandboxes.splice(0)) disposeSandbox(s)
-})
+const { sandbox, running } = trackedWorld()
 
 const titles = (n: number) => Array.from({ length: n }, (_, i) => `task ${i + 1}`)
 

@@ -2,7 +2,7 @@
  * `hub daemon` as a real process: restarted while its agents run, it adopts them as they are;
  * stopped by SIGTERM in the middle of a dispatch, it rolls the dispatch back and exits 0.
  */
-import { afterEach, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -11,38 +11,22 @@ import {
   branchExists,
   createTask,
   createTasks,
-  disposeSandbox,
   hub,
   hubOk,
-  killShim,
   pausingShim,
   type Running,
   spawnHub,
-  stop,
   task,
   taskEvents,
   taskWindows,
   waitForMarker,
   waitForStatus,
-  windowOf
+  windowOf,
+  trackedWorld
 } from "../support/hubProcess.js"
-import { makeSandbox, ROOT, type Sandbox, waitFor } from "../support/sandbox.js"
+import { ROOT, type Sandbox, waitFor } from "../support/sandbox.js"
 
-const sandboxes: Array<Sandbox> = []
-const running: Array<Running> = []
-const shims: Array<number> = []
-
-const sandbox = (name: string) => {
-  const s = makeSandbox(name)
-  sandboxes.push(s)
-  return s
-}
-
-afterEach(() => {
-  for (const r of running.splice(0)) stop(r)
-  for (const pid of shims.splice(0)) killShim(pid)
-  for (const s of sandboxes.splice(0)) disposeSandbox(s)
-})
+const { sandbox, running, shims } = trackedWorld()
 
 const startDaemon = (s: Sandbox, extra: NodeJS.ProcessEnv = {}) => {
   const d = spawnHub(s, ["daemon", "--interval", "1s"], extra)

@@ -1,18 +1,12 @@
-import { afterEach, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { BIN, makeOriginRepo, makeSandbox, realBinary, type Sandbox, waitFor, writeShim } from "../support/sandbox.js"
+import { trackedWorld } from "../support/hubProcess.js"
+import { BIN, makeOriginRepo, realBinary, type Sandbox, waitFor, writeShim } from "../support/sandbox.js"
 
-const sandboxes: Array<Sandbox> = []
-const sandbox = () => {
-  const s = makeSandbox("dispatch")
-  sandboxes.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of sandboxes.splice(0)) s.dispose()
-})
+const world = trackedWorld()
+const sandbox = () => world.sandbox("dispatch")
 
 const taskJson = async (s: Sandbox, id: string) => JSON.parse((await s.hub(["task", "show", id, "--json"])).stdout)
 const events = async (s: Sandbox, id: string) => JSON.parse((await s.hub(["task", "events", id, "--json"])).stdout) as Array<any>

@@ -2,7 +2,7 @@
  * `hub reap`, `hub task cancel` and `hub cleanup` against the real thing: the built bin, real
  * git worktrees pushed to a real origin, and a private tmux server per test.
  */
-import { afterEach, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import {
@@ -10,33 +10,21 @@ import {
   branchExists,
   createTask,
   createTasks,
-  disposeSandbox,
   gatedShim,
   gitOk,
   hub,
   hubOk,
   liveWindows,
   panes,
-  type Running,
   spawnHub,
-  stop,
   task,
   taskEvents,
-  taskWindows
+  taskWindows,
+  trackedWorld
 } from "../support/hubProcess.js"
-import { makeSandbox, type Sandbox, waitFor } from "../support/sandbox.js"
+import { type Sandbox, waitFor } from "../support/sandbox.js"
 
-const sandboxes: Array<Sandbox> = []
-const running: Array<Running> = []
-const sandbox = (name: string) => {
-  const s = makeSandbox(name)
-  sandboxes.push(s)
-  return s
-}
-afterEach(() => {
-  for (const r of running.splice(0)) stop(r)
-  for (const s of sandboxes.splice(0)) disposeSandbox(s)
-})
+const { sandbox, running } = trackedWorld()
 
 const windowNames = (s: Sandbox) => taskWindows(s).map((w) => w.windowName).sort()
 

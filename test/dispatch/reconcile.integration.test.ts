@@ -4,7 +4,7 @@
  * subcommand. Every change reconcile makes must be in the history (`hub task events --json`)
  * with actor `reconciler`.
  */
-import { afterEach, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import {
@@ -12,7 +12,6 @@ import {
   branchExists,
   createTask,
   createTasks,
-  disposeSandbox,
   gitOk,
   hub,
   hubOk,
@@ -24,31 +23,17 @@ import {
   type Running,
   slowShim,
   spawnHub,
-  stop,
   task,
   taskEvents,
   taskWindows,
   tmuxWithoutDeadStatus,
   waitForMarker,
-  windowOf
+  windowOf,
+  trackedWorld
 } from "../support/hubProcess.js"
-import { makeSandbox, type Sandbox, waitFor } from "../support/sandbox.js"
+import { type Sandbox, waitFor } from "../support/sandbox.js"
 
-const sandboxes: Array<Sandbox> = []
-const running: Array<Running> = []
-const shims: Array<number> = []
-
-const sandbox = (name: string) => {
-  const s = makeSandbox(name)
-  sandboxes.push(s)
-  return s
-}
-
-afterEach(() => {
-  for (const r of running.splice(0)) stop(r)
-  for (const pid of shims.splice(0)) killShim(pid)
-  for (const s of sandboxes.splice(0)) disposeSandbox(s)
-})
+const { sandbox, running, shims } = trackedWorld()
 
 const reconcilerEvents = async (s: Sandbox, id: string) => (await taskEvents(s, id)).filter((e) => e.actor === "reconciler")
 

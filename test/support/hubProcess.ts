@@ -8,7 +8,8 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { seedTasks } from "./seed.js"
-import { BIN, type HubResult, makeOriginRepo, realBinary, type Sandbox, waitFor, writeShim } from "./sandbox.js"
+import { afterEach } from "vitest"
+import { BIN, type HubResult, makeOriginRepo, makeSandbox, realBinary, type Sandbox, waitFor, writeShim } from "./sandbox.js"
 
 export interface Running {
   readonly child: ChildProcess
@@ -298,13 +299,6 @@ export const loggingTmux = (sandbox: Sandbox): { readonly PATH: string; readonly
 export const loggedCalls = (log: string, word: string): Array<string> =>
   fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l.split(" ").includes(word)) : []
 
-/** Disposes a sandbox, and removes the socket file tmux 3.3 leaves behind after kill-server. */
-export const disposeSandbox = (sandbox: Sandbox) => {
-  sandbox.dispose()
-  const uid = process.getuid?.() ?? 0
-  fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? "/tmp", `tmux-${uid}`, sandbox.socket), { force: true })
-}
-
 /**
  * A shim `name` whose call with the words `words` waits at a gate: it writes `marker` and runs
  * the real binary only once `release()` is called. Returns the PATH to run hub with.
@@ -327,4 +321,25 @@ export const gatedShim = (sandbox: Sandbox, name: "git" | "tmux", words: string)
     reached: () => fs.existsSync(marker),
     release: () => fs.writeFileSync(gate, "")
   }
+}
+
+/**
+ * What one test file starts (sandboxes, hub processes, paused shims), cleaned up after each
+ * test: stopped processes first, then their sandboxes and tmux servers.
+ */
+export const trackedWorld = () => {
+  const sandboxes: Array<Sandbox> = []
+  const running: Array<Running> = []
+  const shims: Array<number> = []
+  afterEach(() => {
+    for (const r of running.splice(0)) stop(r)
+    for (const pid of shims.splice(0)) killShim(pid)
+    for (const s of sandboxes.splice(0)) s.dispose()
+  })
+  const sandbox = (name: string) => {
+    const s = makeSandbox(name)
+    sandboxes.push(s)
+    return s
+  }
+  return { sandbox, running, shims }
 }
