@@ -4,7 +4,8 @@
 /**
  * An attempt is opened by its claim (ready → in-progress, actor dispatcher) and must be closed
  * by exactly one outcome of that claim:
- *   started              the dispatcher's commit ("agent started", a note: from = to)
+ *   started              the dispatcher's commit ("agent started", a note: from = to), or the
+ *                        agent's own record of it when it reported before that commit
  *   rolled back to X     the dispatcher's own undo: in-progress → ready | failed
  *   reconciled to ready  the reconciler found the claim without a window (dispatcher died)
  *   cancelled in flight  a person cancelled the task before its agent started
@@ -13,6 +14,9 @@
  */
 const outcomeOf = (e) => {
   if (e.actor === "dispatcher" && e.from_status === e.to_status && e.reason === "agent started") return "started"
+  if (e.actor === "agent" && e.from_status === "in-progress" && e.to_status === "in-progress" && e.reason.startsWith("agent started")) {
+    return "started"
+  }
   if (e.actor === "dispatcher" && e.from_status === "in-progress" && (e.to_status === "ready" || e.to_status === "failed")) {
     return `rolled back to ${e.to_status}`
   }

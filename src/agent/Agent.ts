@@ -105,6 +105,9 @@ export const makeAgent = Effect.gen(function* () {
             HUB_RUN_DIR: runDir,
             HUB_WORKSPACE: workspace,
             HUB_AGENT_COMMAND: command,
+            // hub commands the agent runs talk to the tmux server and session it runs in.
+            HUB_TMUX_SESSION: config.tmuxSession,
+            ...Option.match(config.tmuxSocket, { onNone: () => ({}), onSome: (s) => ({ HUB_TMUX_SOCKET: s }) }),
             PATH: agentPath,
             ...inline
           }

@@ -12,10 +12,11 @@ const id = Args.text({ name: "ID" }).pipe(Args.withDescription("task id: TASK-00
 const asJson = Options.boolean("json").pipe(Options.withDescription("print JSON"))
 
 /** Inside a hub window HUB_SESSION_ID is set: the caller is the agent. */
-const callerIsAgent = Config.option(Config.string("HUB_SESSION_ID")).pipe(
-  Effect.map(Option.isSome),
-  Effect.orElseSucceed(() => false)
+/** The session id hub gave the agent this command runs in, if it runs in one. */
+const callerSession = Config.option(Config.string("HUB_SESSION_ID")).pipe(
+  Effect.orElseSucceed(() => Option.none<string>())
 )
+const callerIsAgent = Effect.map(callerSession, Option.isSome)
 
 const parseUrl = (url: string) =>
   Effect.try({
@@ -91,9 +92,15 @@ const report = Command.make("report", {
   Effect.gen(function* () {
     const taskId = yield* parseId(o.id)
     const to = yield* parseStatus(o.status)
-    const agent = yield* callerIsAgent
+    const session = yield* callerSession
     const reason = Option.getOrElse(o.reason, () => `reported ${to}`)
-    const task = yield* changeStatus(taskId, "report", to, { actor: agent ? "agent" : "human", reason })
+    const task = yield* changeStatus(
+      taskId,
+      "report",
+      to,
+      { actor: Option.isSome(session) ? "agent" : "human", reason },
+      Option.match(session, { onNone: () => undefined, onSome: (sessionId) => ({ sessionId }) })
+    )
     yield* o.json ? json(taskJson(task)) : out(`${task.id} ${task.status}`)
   })).pipe(Command.withDescription("what an agent calls when it is done or stuck"))
 

@@ -162,6 +162,16 @@ const run = (options: { readonly fetched?: FetchCache }, progress: Ref.Ref<Progr
         onSome: (w) => bounded("window", terminal.killWindow(w))
       }))
     )
+    // Registered last, so it runs first: an agent that reported before the commit has recorded
+    // its own start (TaskStore.recordStart); from then on nothing is undone, as after a commit.
+    yield* onFailure(() =>
+      store.get(task.id).pipe(
+        Effect.flatMap((now) =>
+          now.attempt === task.attempt && now.started_at !== null ? Ref.set(committed, true) : Effect.void),
+        Effect.timeout("5 seconds"),
+        Effect.catchAllCause(() => Effect.void)
+      )
+    )
     const launch = yield* agent.launch(task, prepared.dir).pipe(Effect.mapError(failAt("window", task.id)))
     const window = yield* terminal.openWindow({
       name: task.id,

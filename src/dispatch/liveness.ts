@@ -39,16 +39,23 @@ export const makeProber = Effect.gen(function* () {
       )
     })
 
-  const livenessOf = (task: Pick<StoredTask, "id" | "attempt" | "window_id" | "tmux_socket">) =>
+  const livenessOf = (
+    task: Pick<StoredTask, "id" | "attempt" | "window_id" | "tmux_socket" | "tmux_session" | "started_at">
+  ) =>
     Effect.gen(function* () {
-      if (task.window_id === null) return { _tag: "dead", why: "no-window", status: null } satisfies Liveness
+      // A start recorded by its agent may lack the window (tmux did not name it then): such
+      // an agent runs on hub's server in the window named after its task.
+      const byName = task.window_id === null && task.started_at !== null
+      if (task.window_id === null && !byName) return { _tag: "dead", why: "no-window", status: null } satisfies Liveness
       const recorded = yield* agent.exitStatus(task.id, task.attempt)
       if (Option.isSome(recorded)) return { _tag: "dead", why: "exited", status: recorded.value } satisfies Liveness
-      const result = yield* probe(task.tmux_socket)
+      const result = yield* probe(byName ? terminal.socket : task.tmux_socket)
       if (typeof result === "string") return { _tag: "unknown", why: result } satisfies Liveness
       const probeResult = Option.getOrThrow(result)
       if (probeResult._tag === "NoServer") return { _tag: "dead", why: "no-server", status: null } satisfies Liveness
-      const pane = probeResult.panes.find((p) => p.windowId === task.window_id)
+      const pane = byName
+        ? probeResult.panes.find((p) => p.session === (task.tmux_session ?? terminal.session) && p.windowName === task.id)
+        : probeResult.panes.find((p) => p.windowId === task.window_id)
       if (pane === undefined) return { _tag: "dead", why: "window-gone", status: null } satisfies Liveness
       if (pane.dead) return { _tag: "dead", why: "pane-dead", status: pane.deadStatus } satisfies Liveness
       return { _tag: "alive", pane } satisfies Liveness

@@ -50,7 +50,7 @@ export const reconcile = Effect.gen(function* () {
       skipped.push({ taskId: task.id, why: `dispatch in flight (pid ${task.lease_pid})` })
       continue
     }
-    if (task.window_id === null) {
+    if (task.window_id === null && task.started_at === null) {
       // The dispatcher died between claim and commit. A window it may have opened has no
       // record but its name; a worktree it made is removed if the agent never used it.
       const named = yield* terminal.killWindowsNamed(task.id).pipe(Effect.either)

@@ -5,6 +5,44 @@ import type { TaskStatus } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { checkTransition, type Move } from "../domain/transitions.js"
 import { Terminal } from "../terminal/Terminal.js"
+import { sessionIdFor } from "../agent/session.js"
+
+/** Who asks for a change from inside an agent window: the session id hub gave that agent. */
+export interface Caller {
+  readonly sessionId: string
+}
+
+/**
+ * An agent reporting on its own attempt before the dispatcher recorded the start (tmux was
+ * slow to answer, or the dispatcher died after opening the window) proves that it runs:
+ * record the start, with its window if tmux names exactly one, so that the attempt's history
+ * says "agent started" whatever becomes of the dispatcher. A failed lookup of the window is
+ * no reason to refuse the report: the start is recorded without it (liveness then goes by name).
+ */
+const recordOwnStart = (task: StoredTask, caller: Caller) =>
+  Effect.gen(function* () {
+    if (task.status !== "in-progress" || task.started_at !== null || task.attempt === 0) return
+    if (sessionIdFor(task.id, task.attempt) !== caller.sessionId) return
+    const store = yield* TaskStore
+    const terminal = yield* Terminal
+    const window = yield* terminal.probe(terminal.socket).pipe(
+      Effect.map((seen) => {
+        if (seen._tag === "NoServer") return null
+        const panes = seen.panes.filter((p) => p.session === terminal.session && p.windowName === task.id)
+        const pane = panes[0]
+        return panes.length === 1 && pane !== undefined
+          ? { windowId: pane.windowId, panePid: pane.panePid, tmuxSocket: terminal.socket, tmuxSession: terminal.session }
+          : null
+      }),
+      Effect.catchAll((error) =>
+        Effect.as(Effect.logWarning(`${task.id}: could not find the agent's window: ${error.message}`), null))
+    )
+    yield* store.recordStart(
+      { id: task.id, attempt: task.attempt },
+      { sessionId: caller.sessionId, window },
+      "agent started (it reported before its dispatcher recorded it)"
+    )
+  })
 
 /**
  * Stops whatever agent window a task may have. A window that was never recorded (its
@@ -29,9 +67,10 @@ const stopAgent = (task: StoredTask) =>
  * window: `task ready` (rework, answered) stops the old agent first, so two agents never
  * work one task; `task cancel` stops it at once.
  */
-export const changeStatus = (id: TaskId, move: Move, to: TaskStatus, change: Change) =>
+export const changeStatus = (id: TaskId, move: Move, to: TaskStatus, change: Change, caller?: Caller) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
+    if (move === "report" && caller !== undefined) yield* recordOwnStart(yield* store.get(id), caller)
     if (move === "ready" || move === "retry") {
       const before = yield* store.get(id)
       const checked = checkTransition(id, before.status, move, to)

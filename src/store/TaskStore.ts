@@ -95,6 +95,18 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
    * person cancelled meanwhile (false: the dispatch then undoes its window).
    */
   readonly commitDispatch: (ref: AttemptRef, window: WindowRecord) => Effect.Effect<boolean, StoreError>
+  /**
+   * An attempt's agent proved it runs (it reported) before its dispatcher committed: records
+   * the start ("agent started", actor agent) with the window if it is known. False when the
+   * start is already recorded or the attempt is no longer in progress. The dispatcher's own
+   * commit, if it still comes, then fills in its window without a second event, and its
+   * rollback no longer applies.
+   */
+  readonly recordStart: (
+    ref: AttemptRef,
+    start: { readonly sessionId: string; readonly window: Omit<WindowRecord, "sessionId"> | null },
+    reason: string
+  ) => Effect.Effect<boolean, StoreError>
   readonly reconcile: (
     ref: ReconcileRef,
     to: "ready" | "in-review" | "failed",
@@ -234,10 +246,28 @@ export const makeTaskStore = Effect.gen(function* () {
       const rows = yield* sql`
         UPDATE tasks SET status = ${to}, rev = rev + 1, error = ${error}, lease_pid = NULL,
                lease_start = NULL, change_actor = 'dispatcher', change_reason = ${reason}, updated_at = ${at}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress'
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress' AND started_at IS NULL
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.rollback"))
+
+  const recordStart = (
+    ref: AttemptRef,
+    start: { readonly sessionId: string; readonly window: Omit<WindowRecord, "sessionId"> | null },
+    reason: string
+  ) =>
+    Effect.gen(function* () {
+      const at = yield* now
+      const w = start.window
+      const rows = yield* sql`
+        UPDATE tasks SET session_id = ${start.sessionId}, started_at = ${at},
+               window_id = ${w?.windowId ?? null}, pane_pid = ${w?.panePid ?? null},
+               tmux_socket = ${w?.tmuxSocket ?? null}, tmux_session = ${w?.tmuxSession ?? null},
+               rev = rev + 1, change_actor = 'agent', change_reason = ${reason}, updated_at = ${at}
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress' AND started_at IS NULL
+        RETURNING id`
+      return rows.length > 0
+    }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.recordStart"))
 
   const commitDispatch = (ref: AttemptRef, window: WindowRecord) =>
     Effect.gen(function* () {
@@ -245,9 +275,13 @@ export const makeTaskStore = Effect.gen(function* () {
       const rows = yield* sql`
         UPDATE tasks SET window_id = ${window.windowId}, pane_pid = ${window.panePid},
                session_id = ${window.sessionId}, tmux_socket = ${window.tmuxSocket},
-               tmux_session = ${window.tmuxSession}, started_at = ${at}, lease_pid = NULL,
-               lease_start = NULL, rev = rev + 1, change_actor = 'dispatcher',
-               change_reason = 'agent started', updated_at = ${at}
+               tmux_session = ${window.tmuxSession}, lease_pid = NULL, lease_start = NULL,
+               started_at = COALESCE(started_at, ${at}),
+               -- An agent that already recorded its start: one "agent started" per attempt.
+               rev = CASE WHEN started_at IS NULL THEN rev + 1 ELSE rev END,
+               change_actor = CASE WHEN started_at IS NULL THEN 'dispatcher' ELSE change_actor END,
+               change_reason = CASE WHEN started_at IS NULL THEN 'agent started' ELSE change_reason END,
+               updated_at = CASE WHEN started_at IS NULL THEN ${at} ELSE updated_at END
         WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status NOT IN ('ready', 'backlog', 'cancelled')
         RETURNING id`
       return rows.length > 0
@@ -278,6 +312,7 @@ export const makeTaskStore = Effect.gen(function* () {
     setWorkspace,
     rollback,
     commitDispatch,
+    recordStart,
     reconcile
   })
 })

@@ -7,6 +7,9 @@ import { fakeAgent, type Fault, type FaultMode, type FaultStep, faultyStore, rec
 import { makeTaskStore } from "../../src/store/TaskStore.js"
 import { SqlLive } from "../../src/store/Sql.js"
 import { sandboxConfig } from "../support/layers.js"
+import { changeStatus } from "../../src/dispatch/taskActions.js"
+import { sessionIdFor } from "../../src/agent/session.js"
+import type { Pane } from "../../src/terminal/Terminal.js"
 import { makeSandbox } from "../support/sandbox.js"
 
 const STEPS: ReadonlyArray<FaultStep> = ["claim", "worktree", "trust", "window", "commit"]
@@ -259,5 +262,110 @@ describe("dispatch races (found by the chaos runner)", () => {
       // The undo itself still ran to its end.
       expect(task.status).toBe("failed")
       expect(log).toContain("remove worktree TASK-0001")
+    }))
+})
+
+/** `hub task report ID --status in-review` as the agent of attempt `attempt` runs it. */
+const agentReports = (attempt: number, log: Array<string>) =>
+  changeStatus(TASK, "report", "in-review", { actor: "agent", reason: "reported in-review" }, {
+    sessionId: sessionIdFor(TASK, attempt)
+  }).pipe(Effect.provide(recordingTerminal(log)), Effect.orDie, Effect.asVoid)
+
+const OWN_START = "agent started (it reported before its dispatcher recorded it)"
+
+describe("an agent that reports before its dispatcher commits (chaos F2)", () => {
+  it.scopedLive("records its own start; the commit then fills in the window without a second start", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("report-first")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      const log: Array<string> = []
+      const { events, exit, task } = yield* Effect.gen(function* () {
+        yield* newTask
+        const exit = yield* Effect.exit(dispatchNext())
+        const store = yield* TaskStore
+        return { exit, task: yield* store.get(TASK), events: yield* store.events(TASK) }
+      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: agentReports(1, log) }))))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(events.map((e) => [e.from, e.to, e.actor, e.reason])).toEqual([
+        [null, "ready", "human", "created"],
+        ["ready", "in-progress", "dispatcher", "claimed"],
+        ["in-progress", "in-progress", "agent", OWN_START],
+        ["in-progress", "in-review", "agent", "reported in-review"]
+      ])
+      // The dispatcher's record of the window is kept; its lease is gone.
+      expect(task).toMatchObject({ status: "in-review", window_id: "@1", pane_pid: 4242, lease_pid: null })
+      expect(task.session_id).toBe(sessionIdFor(TASK, 1))
+      expect(log.filter((l) => l.startsWith("kill window ") || l.startsWith("remove"))).toEqual([])
+    }))
+
+  for (const [what, end] of [
+    ["interrupted", Effect.interrupt],
+    ["hit by a defect", Effect.die(new Error("boom after the report"))]
+  ] as const) {
+    it.scopedLive(`a dispatcher that is then ${what} before its commit undoes nothing: the agent keeps its window and work`, () =>
+      Effect.gen(function* () {
+        const sandbox = makeSandbox("report-then-die")
+        yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+        const log: Array<string> = []
+        const { events, exit, task } = yield* Effect.gen(function* () {
+          yield* newTask
+          const exit = yield* Effect.exit(dispatchNext())
+          const store = yield* TaskStore
+          return { exit, task: yield* store.get(TASK), events: yield* store.events(TASK) }
+        }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: Effect.zipRight(agentReports(1, log), end) }))))
+        expect(Exit.isFailure(exit)).toBe(true)
+        expect(task.status).toBe("in-review")
+        expect(events.map((e) => e.reason)).toEqual(["created", "claimed", OWN_START, "reported in-review"])
+        expect(log.filter((l) => !l.startsWith("fetch"))).toEqual([
+          "create worktree TASK-0001", "kill windows named TASK-0001", "open window TASK-0001"
+        ])
+      }))
+  }
+
+  it.scopedLive("a report under another attempt's session records no start: the dispatcher's commit does", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("report-stale")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      const log: Array<string> = []
+      const events = yield* Effect.gen(function* () {
+        yield* newTask
+        yield* dispatchNext()
+        return yield* Effect.flatMap(TaskStore, (store) => store.events(TASK))
+      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: agentReports(7, log) }))))
+      expect(events.map((e) => [e.actor, e.reason])).toEqual([
+        ["human", "created"],
+        ["dispatcher", "claimed"],
+        ["agent", "reported in-review"],
+        ["dispatcher", "agent started"]
+      ])
+    }))
+
+  it.scopedLive("the agent's start names its window when tmux shows exactly one of the task's name", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("report-window")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      const log: Array<string> = []
+      const pane = (windowId: string, session = "hub"): Pane => ({
+        session, windowName: "TASK-0001", windowId, panePid: 99, dead: false, deadStatus: null
+      })
+      let panes: ReadonlyArray<Pane> = []
+      const layers = Layer.mergeAll(faultyStore(), recordingTerminal(log, undefined, () => panes)).pipe(
+        Layer.provideMerge(sandboxConfig(sandbox))
+      )
+      const windows = yield* Effect.gen(function* () {
+        const store = yield* TaskStore
+        const seen: Array<string | null> = []
+        for (const shown of [[pane("@5")], [pane("@5"), pane("@6")], [pane("@7", "other")]]) {
+          yield* store.create({ title: "t", kind: "implement", status: "ready", description: "", repo: null, links: [] })
+          const claimed = yield* store.claimNext(10, { pid: 1, start: "x" })
+          const id = Option.getOrThrow(claimed).id
+          panes = shown.map((p) => ({ ...p, windowName: id }))
+          yield* changeStatus(id, "report", "blocked", { actor: "agent", reason: "stuck" }, { sessionId: sessionIdFor(id, 1) })
+          seen.push((yield* store.get(id)).window_id)
+        }
+        return seen
+      }).pipe(Effect.provide(layers))
+      // One window of that name in hub's session: recorded. Two, or one elsewhere: unknown.
+      expect(windows).toEqual(["@5", null, null])
     }))
 })

@@ -189,6 +189,49 @@ describe("hub reconcile after a SIGKILLed dispatch", { timeout: 120_000 }, () =>
   })
 })
 
+describe("an agent that reports while its dispatcher waits for tmux (chaos F2)", { timeout: 120_000 }, () => {
+  const REPORTS = { HUB_AGENT_COMMAND: "hub task report \"$HUB_TASK_ID\" --status in-review --reason done; sleep 600" }
+  const OWN_START = "agent started (it reported before its dispatcher recorded it)"
+
+  /** The agent has reported; the dispatcher is still inside `tmux new-window`. */
+  const reportedFirst = async (name: string) => {
+    const s = sandbox(name)
+    const id = await createTask(s, "reports at once")
+    const paused = await pausedDispatch(s, pausingShim(s, { name: "tmux", words: "new-window", when: "after", seconds: 120 }), REPORTS)
+    expect(await waitFor(() => task(s, id).status === "in-review", 20_000)).toBe(true)
+    const [window] = taskWindows(s)
+    expect(window).toMatchObject({ windowName: id, dead: false })
+    return { s, id, window: window!, ...paused }
+  }
+
+  it("the dispatcher SIGKILLed after the report: the start is the agent's own record, with its window, and reconcile leaves it", async () => {
+    const { d, id, s, shimPid, window } = await reportedFirst("f2-kill")
+    await sigkill(d, shimPid)
+
+    expect(await hubOk(s, ["reconcile"])).not.toContain(id)
+    expect(task(s, id)).toMatchObject({ status: "in-review", attempt: 1, window_id: window.windowId, lease_pid: null })
+    expect((await taskEvents(s, id)).map((e) => [e.attempt, e.from, e.to, e.actor, e.reason])).toEqual([
+      [0, null, "ready", "human", "created"],
+      [1, "ready", "in-progress", "dispatcher", "claimed"],
+      [1, "in-progress", "in-progress", "agent", OWN_START],
+      [1, "in-progress", "in-review", "agent", "done"]
+    ])
+    expect(windowOf(s, window.windowId)).toMatchObject({ dead: false })
+    expect((await hub(s, ["verify"])).code).toBe(0)
+  })
+
+  it("the dispatcher that then gets its answer from tmux commits without a second start and exits 0", async () => {
+    const { d, id, s, shimPid, window } = await reportedFirst("f2-commit")
+    // End only the shim's pause: tmux's answer then reaches the dispatcher.
+    const sleeper = fs.readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, "utf8").trim().split(/\s+/)[0]
+    process.kill(Number(sleeper), "SIGKILL")
+    const end = await d.done
+    expect(end.code).toBe(0)
+    expect(task(s, id)).toMatchObject({ status: "in-review", window_id: window.windowId, lease_pid: null })
+    expect((await taskEvents(s, id)).map((e) => e.reason)).toEqual(["created", "claimed", OWN_START, "done"])
+  })
+})
+
 describe("hub reconcile of agents that ended", { timeout: 120_000 }, () => {
   it("an agent that exits 3 → failed, the error naming 3", async () => {
     const s = sandbox("rc-exit3")

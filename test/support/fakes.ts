@@ -4,7 +4,7 @@ import { sessionIdFor } from "../../src/agent/session.js"
 import { StoreError, TmuxError, WorktreeError } from "../../src/domain/errors.js"
 import { makeTaskStore, TaskStore } from "../../src/store/TaskStore.js"
 import { SqlLive } from "../../src/store/Sql.js"
-import { Terminal } from "../../src/terminal/Terminal.js"
+import { type Pane, Terminal } from "../../src/terminal/Terminal.js"
 import { Workspace } from "../../src/workspace/Workspace.js"
 
 export type FaultStep = "claim" | "worktree" | "trust" | "window" | "commit"
@@ -83,8 +83,11 @@ export const recordingWorkspace = (log: Recorded, fault?: Fault, onUndo: Effect.
     })
   )
 
-/** A terminal that records windows; opening can fail after tmux made the window. */
-export const recordingTerminal = (log: Recorded, fault?: Fault) => {
+/**
+ * A terminal that records windows; opening can fail after tmux made the window. Its probe
+ * answers with `panes` (none by default).
+ */
+export const recordingTerminal = (log: Recorded, fault?: Fault, panes: () => ReadonlyArray<Pane> = () => []) => {
   let next = 1
   return Layer.succeed(
     Terminal,
@@ -100,7 +103,7 @@ export const recordingTerminal = (log: Recorded, fault?: Fault) => {
         }),
       killWindow: (ref) => Effect.sync(() => void log.push(`kill window ${ref.windowId}`)),
       killWindowsNamed: (name) => Effect.sync(() => (log.push(`kill windows named ${name}`), 0)),
-      probe: () => Effect.succeed({ _tag: "Running" as const, panes: [] }),
+      probe: () => Effect.sync(() => ({ _tag: "Running" as const, panes: panes() })),
       check: Effect.void
     })
   )
