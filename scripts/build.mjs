@@ -3,6 +3,7 @@
 import { build } from "esbuild"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -37,6 +38,23 @@ const shim = path.join(dist, "bin", "hub")
 fs.writeFileSync(shim, `#!/bin/sh\nexec node "$(dirname "$0")/../hub.cjs" "$@"\n`)
 fs.chmodSync(shim, 0o755)
 fs.chmodSync(path.join(dist, "hub.cjs"), 0o755)
+
+// The launcher keeps V8's code cache of the bundle, written by the first run that finds none.
+// Written here from the commonest command, on a database already migrated, it holds what
+// every start needs and not what one `hub dispatch` happened to compile.
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "hub-build-"))
+try {
+  const env = { PATH: process.env.PATH, HOME: scratch, HUB_HOME: path.join(scratch, "hub"), HUB_TMUX_SOCKET: "hub-build-none" }
+  const list = () => execFileSync(process.execPath, [path.join(dist, "hub.cjs"), "task", "list"], { env, stdio: "ignore" })
+  list()
+  fs.rmSync(path.join(dist, ".hub-main.v8cache"), { force: true })
+  list()
+} catch (error) {
+  // A start without the cache is slower, not wrong: the first run writes it then.
+  console.warn(`build: the code cache was not written (${error.message})`)
+} finally {
+  fs.rmSync(scratch, { recursive: true, force: true })
+}
 
 if (!process.argv.includes("--bin-only")) {
   execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(root, "tsconfig.build.json")], {

@@ -1,4 +1,3 @@
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Layer } from "effect"
 import { AgentLive } from "./agent/Agent.js"
 import { HubConfigLive } from "./config.js"
@@ -6,10 +5,11 @@ import { TaskStoreLive } from "./store/TaskStore.js"
 import { TerminalLive } from "./terminal/Terminal.js"
 import { WorkspaceLive } from "./workspace/Workspace.js"
 
-/** Every hub service on the real machine, for a HubConfig that the caller provides. */
-export const HubServices = Layer.mergeAll(TaskStoreLive, WorkspaceLive, TerminalLive, AgentLive).pipe(
-  Layer.provideMerge(NodeContext.layer)
-)
+/**
+ * Every hub service on the real machine, for a HubConfig that the caller provides. They run
+ * git and tmux themselves and need no platform services.
+ */
+export const HubServices = Layer.mergeAll(TaskStoreLive, WorkspaceLive, TerminalLive, AgentLive)
 
 /** Every hub service, configured from the environment (HUB_HOME, HUB_TMUX_SOCKET, …). */
 export const HubLive = HubServices.pipe(Layer.provideMerge(HubConfigLive))

@@ -1,6 +1,9 @@
 import { ValidationError } from "@effect/cli"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import { Cause, Console, Effect, Exit, FiberId, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Effect, Exit, FiberId, Layer, Logger, LogLevel, Option } from "effect"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { HubLive } from "../layers.js"
 import { Reported } from "./output.js"
 import { cli } from "./root.js"
@@ -81,6 +84,8 @@ export const runCli = (argv: ReadonlyArray<string>) => {
   }
   const program = cli(argv).pipe(
     Effect.provide(HubLive),
+    // What @effect/cli itself needs (not NodeContext: its command executor and workers are unused).
+    Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
     Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
     Logger.withMinimumLogLevel(LogLevel.Warning),
     withQuietErrors

@@ -152,9 +152,11 @@ const run = (options: { readonly fetched?: FetchCache }, progress: Ref.Ref<Progr
     )
 
     // 4. window: a stale window of an earlier attempt goes first, so the name is ours alone.
+    // A first attempt has none (reconcile kills an unrecorded one by name when it resets an
+    // attempt), so it spares the tmux call.
     yield* step.set("window")
     const opened = yield* Ref.make(Option.none<Window>())
-    yield* terminal.killWindowsNamed(task.id).pipe(Effect.mapError(failAt("window", task.id)))
+    if (task.attempt > 1) yield* terminal.killWindowsNamed(task.id).pipe(Effect.mapError(failAt("window", task.id)))
     yield* onFailure(() =>
       Effect.flatMap(Ref.get(opened), Option.match({
         // tmux may have made the window and then failed: find it by name.

@@ -1,4 +1,3 @@
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Migrator, SqlClient } from "@effect/sql"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
 import { Cause, Effect, Layer, Schedule } from "effect"
@@ -49,7 +48,11 @@ const migrate = Effect.gen(function* () {
   // The fast path costs one query per start. Two processes starting on a fresh file race in
   // the migrator; the loser reports "locked" and must wait until the winner has committed.
   if (yield* done) return
+  // The migrator wants a FileSystem, Path and CommandExecutor; loaded only when it runs, so
+  // an ordinary start never initialises them.
+  const { layer: nodeContext } = yield* Effect.promise(() => import("@effect/platform-node/NodeContext"))
   yield* SqliteMigrator.run({ loader: Migrator.fromRecord(migrations) }).pipe(
+    Effect.provide(nodeContext),
     Effect.zipRight(Effect.flatMap(done, (ok) => ok ? Effect.void : Effect.fail("pending" as const))),
     Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.intersect(Schedule.recurs(200))))
   )
@@ -69,7 +72,7 @@ export const SqlLive = Layer.unwrapEffect(
         yield* sql`PRAGMA synchronous = NORMAL`
         yield* sql`PRAGMA foreign_keys = ON`
         yield* migrate
-      }).pipe(Effect.provide(NodeContext.layer))
+      })
     )
     return Layer.provideMerge(setup, client)
   })

@@ -1,4 +1,4 @@
-import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import { randomBytes } from "node:crypto"
 import { Context, Effect, Layer, Option } from "effect"
 import { HubConfig } from "../config.js"
 import { TmuxError } from "../domain/errors.js"
@@ -60,13 +60,23 @@ const PANE_FORMAT = "#{session_name}\t#{window_name}\t#{window_id}\t#{pane_pid}\
 
 const isNoServer = (stderr: string) => /no server running|error connecting to|server exited/i.test(stderr)
 
+const isNoSession = (stderr: string) => isNoServer(stderr) || /can't find session/i.test(stderr)
+
+/** The name a window is born under in `openWindow`, before the rename in the same call. */
+const BIRTH_SUFFIX = /~[0-9a-f]{8}$/
+
+/**
+ * Parses `list-panes -a -F PANE_FORMAT`. A window still under its birth name (tmux failed
+ * between the new-window and the rename of one call) is read as the task's window, so that
+ * undo, reap and verify still find it.
+ */
 export const parsePanes = (stdout: string): Array<Pane> =>
   stdout.split("\n").filter((l) => l.length > 0).flatMap((line) => {
     const [session, windowName, windowId, pid, dead, status] = line.split("\t")
     if (session === undefined || windowName === undefined || windowId === undefined) return []
     return [{
       session,
-      windowName,
+      windowName: windowName.replace(BIRTH_SUFFIX, ""),
       windowId,
       panePid: Number(pid),
       dead: dead === "1",
@@ -76,7 +86,6 @@ export const parsePanes = (stdout: string): Array<Pane> =>
 
 export const makeTerminal = Effect.gen(function* () {
   const config = yield* HubConfig
-  const executor = yield* Effect.context<CommandExecutor.CommandExecutor>()
   const socket = Option.getOrNull(config.tmuxSocket)
   const session = config.tmuxSession
 
@@ -86,15 +95,8 @@ export const makeTerminal = Effect.gen(function* () {
       label: `tmux ${args[0] ?? ""}`,
       ...(env ? { env } : {})
     }).pipe(
-      Effect.mapError((failure) => new TmuxError({ message: failure.message })),
-      Effect.provide(executor)
+      Effect.mapError((failure) => new TmuxError({ message: failure.message }))
     )
-
-  const tmuxOk = (server: string | null, args: ReadonlyArray<string>, env?: Record<string, string>) =>
-    Effect.flatMap(tmux(server, args, env), (result) =>
-      result.code === 0
-        ? Effect.succeed(result.stdout)
-        : Effect.fail(new TmuxError({ message: `tmux ${args[0]}: ${firstErrorLine(result.stderr)}` })))
 
   // Two dispatchers may both find the session missing: "duplicate session" means it exists.
   const ensureSession = Effect.gen(function* () {
@@ -108,18 +110,33 @@ export const makeTerminal = Effect.gen(function* () {
 
   const openWindow = (spec: WindowSpec) =>
     Effect.gen(function* () {
-      yield* ensureSession
       const target = `=${escapeArg(session)}:`
-      const out = yield* tmuxOk(socket, [
+      // The window is born under a name no other window has, so that the commands after it
+      // in the same call reach it and not an older window of the task's name; then renamed.
+      const unique = `${spec.name}~${randomBytes(4).toString("hex")}` // matches BIRTH_SUFFIX
+      const created = `=${escapeArg(session)}:=${escapeArg(unique)}`
+      const args = [
         "new-window", "-d", "-P", "-F", "#{window_id} #{pane_pid}",
-        "-t", target, "-n", escapeArg(spec.name), "-c", escapeFormat(spec.cwd),
+        "-t", target, "-n", escapeArg(unique), "-c", escapeFormat(spec.cwd),
         ...envArgs(spec.env),
         escapeArg(spec.command),
         ";",
         // Same call, so an agent that exits at once still leaves its dead pane behind.
-        "set-option", "-w", "-t", `=${escapeArg(session)}:=${escapeArg(spec.name)}`, "remain-on-exit", "on"
-        // tmux gives a new window the PATH of the client that asked for it, over `-e PATH=`.
-      ], spec.env.PATH === undefined ? undefined : { PATH: spec.env.PATH })
+        "set-option", "-w", "-t", created, "remain-on-exit", "on",
+        ";",
+        "rename-window", "-t", created, escapeArg(spec.name)
+      ]
+      // tmux gives a new window the PATH of the client that asked for it, over `-e PATH=`.
+      const env = spec.env.PATH === undefined ? undefined : { PATH: spec.env.PATH }
+      // The session nearly always exists: ask for the window first, make the session only
+      // when tmux says it (or its server) is missing, then ask again.
+      let opened = yield* tmux(socket, args, env)
+      if (opened.code !== 0 && isNoSession(opened.stderr)) {
+        yield* ensureSession
+        opened = yield* tmux(socket, args, env)
+      }
+      if (opened.code !== 0) return yield* new TmuxError({ message: `tmux new-window: ${firstErrorLine(opened.stderr)}` })
+      const out = opened.stdout
       const [windowId, pid] = out.trim().split(" ")
       if (!windowId || !pid) return yield* new TmuxError({ message: `tmux new-window: unexpected answer '${out.trim()}'` })
       return { windowId, panePid: Number(pid), socket, session }
@@ -155,5 +172,5 @@ export const makeTerminal = Effect.gen(function* () {
   return Terminal.of({ socket, session, openWindow, killWindow, killWindowsNamed, probe, check })
 })
 
-/** tmux on the server that HubConfig names. Needs a CommandExecutor (NodeContext). */
+/** tmux on the server that HubConfig names. */
 export const TerminalLive = Layer.effect(Terminal, makeTerminal)

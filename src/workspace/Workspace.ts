@@ -1,4 +1,3 @@
-import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import { Context, Effect, Either, Layer, Schema } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -62,15 +61,25 @@ const GIT_ENV = {
 
 export const branchFor = (taskId: TaskId) => `agent/${taskId}`
 
+/**
+ * Whether a bare clone (hub's: `git init --bare`, the files ref backend) has a local branch:
+ * a loose ref file or a line of `packed-refs`. Read from the files, as `git rev-parse` would
+ * cost a process on every dispatch.
+ */
+export const hasLocalBranch = (bare: string, branch: string): boolean => {
+  const ref = `refs/heads/${branch}`
+  if (fs.existsSync(path.join(bare, ref))) return true
+  const packed = path.join(bare, "packed-refs")
+  if (!fs.existsSync(packed)) return false
+  return fs.readFileSync(packed, "utf8").split("\n").some((line) => line.endsWith(` ${ref}`) && !line.startsWith("^"))
+}
+
 export const makeWorkspace = Effect.gen(function* () {
   const config = yield* HubConfig
-  const executor = yield* Effect.context<CommandExecutor.CommandExecutor>()
   const paths = hubPaths(config)
 
   const git = (args: ReadonlyArray<string>, cwd?: string) =>
-    runProcess("git", args, { env: GIT_ENV, timeoutMs: config.gitTimeoutMs, ...(cwd ? { cwd } : {}) }).pipe(
-      Effect.provide(executor)
-    )
+    runProcess("git", args, { env: GIT_ENV, timeoutMs: config.gitTimeoutMs, ...(cwd ? { cwd } : {}) })
 
   const repoPath = (name: string) => path.join(paths.repos, `${name}.git`)
 
@@ -166,17 +175,22 @@ export const makeWorkspace = Effect.gen(function* () {
       if (yield* isWorktree(dir)) return { dir, createdDir: false, createdBranch: false, repo }
       if (yield* exists(dir)) return yield* fail(`${dir} exists but is not a git worktree`)
       const branch = branchFor(taskId)
-      const hasBranch = (yield* git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], bare).pipe(
-        Effect.mapError((e) => fail(e.message))
-      )).code === 0
+      const hasBranch = yield* Effect.try({
+        try: () => hasLocalBranch(bare, branch),
+        catch: (e) => fail(`cannot read the refs of ${bare}: ${(e as Error).message}`)
+      })
       const plan = { dir, createdDir: true, createdBranch: !hasBranch, repo }
       yield* onCreate(plan)
-      // A stale registration (the directory was deleted by hand) would refuse the add.
-      yield* git(["worktree", "prune"], bare).pipe(Effect.ignore)
       const args = hasBranch
         ? ["worktree", "add", "--quiet", dir, branch]
         : ["worktree", "add", "--quiet", "--no-track", "-b", branch, dir, "refs/remotes/origin/HEAD"]
-      yield* gitOk(args, bare, (m) => fail(`worktree for ${repo}: ${m}`))
+      const added = yield* git(args, bare).pipe(Effect.mapError((e) => fail(`worktree for ${repo}: ${e.message}`)))
+      if (added.code !== 0) {
+        // A stale registration (its directory deleted by hand) refuses the add: prune, then
+        // once more. Pruning only then keeps the common case to one git process.
+        yield* git(["worktree", "prune"], bare).pipe(Effect.ignore)
+        yield* gitOk(args, bare, (m) => fail(`worktree for ${repo}: ${m}`))
+      }
       return plan
     }).pipe(Effect.withSpan("Workspace.prepare"))
 
@@ -266,5 +280,5 @@ export const makeWorkspace = Effect.gen(function* () {
   return Workspace.of({ addRepo, listRepos, hasRepo, fetch, dirFor, prepare, undo, inspect, removeIfUnused, remove, check })
 })
 
-/** git under `$HUB_HOME/repos` and `$HUB_HOME/workspaces`. Needs a CommandExecutor (NodeContext). */
+/** git under `$HUB_HOME/repos` and `$HUB_HOME/workspaces`. */
 export const WorkspaceLive = Layer.effect(Workspace, makeWorkspace)

@@ -21,7 +21,8 @@ const created = (step: FaultStep): Array<string> => {
   if (step === "claim") return order
   order.push("create worktree TASK-0001")
   if (step === "worktree" || step === "trust") return order
-  order.push("kill windows named TASK-0001", "open window TASK-0001")
+  // A first attempt has no stale window of its name to kill first.
+  order.push("open window TASK-0001")
   return order
 }
 
@@ -135,6 +136,26 @@ describe("dispatch result", () => {
       }
     }))
 
+  it.scopedLive("a later attempt kills any window of the task's name before it opens its own; a first attempt has none to kill", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("second")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      const log: Array<string> = []
+      yield* Effect.gen(function* () {
+        const store = yield* TaskStore
+        yield* newTask
+        yield* dispatchNext()
+        yield* store.move(TASK, "report", "failed", { actor: "agent", reason: "gave up" })
+        yield* store.move(TASK, "retry", "ready", { actor: "human", reason: "hub task retry" })
+        yield* dispatchNext()
+      }).pipe(Effect.provide(world(sandbox, log, faultyStore())))
+      expect(log.filter((l) => l.includes("window"))).toEqual([
+        "open window TASK-0001",
+        "kill windows named TASK-0001",
+        "open window TASK-0001"
+      ])
+    }))
+
   it.scopedLive("nothing ready: returns none and touches nothing", () =>
     Effect.gen(function* () {
       const sandbox = makeSandbox("none")
@@ -200,7 +221,7 @@ describe("dispatch races (found by the chaos runner)", () => {
       expect(task.window_id).toBeNull()
       expect(events.map((e) => e.reason)).toEqual(["created", "claimed", "hub task cancel"])
       expect(log.filter((l) => !l.startsWith("fetch"))).toEqual([
-        "create worktree TASK-0001", "kill windows named TASK-0001", "open window TASK-0001",
+        "create worktree TASK-0001", "open window TASK-0001",
         "kill window @1", "remove worktree TASK-0001"
       ])
     }))
@@ -316,9 +337,7 @@ describe("an agent that reports before its dispatcher commits (chaos F2)", () =>
         expect(Exit.isFailure(exit)).toBe(true)
         expect(task.status).toBe("in-review")
         expect(events.map((e) => e.reason)).toEqual(["created", "claimed", OWN_START, "reported in-review"])
-        expect(log.filter((l) => !l.startsWith("fetch"))).toEqual([
-          "create worktree TASK-0001", "kill windows named TASK-0001", "open window TASK-0001"
-        ])
+        expect(log.filter((l) => !l.startsWith("fetch"))).toEqual(["create worktree TASK-0001", "open window TASK-0001"])
       }))
   }
 

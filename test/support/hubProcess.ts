@@ -212,7 +212,9 @@ export const pausingShim = (
   const pause = `echo $$ > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'; sleep ${options.seconds}`
   const body = options.when === "before"
     ? `${pause}; exec '${real}' "$@"`
-    : `out=$('${real}' "$@"); s=$?; ${pause}; [ -n "$out" ] && printf '%s\\n' "$out"; exit $s`
+    // Only a call that did its work pauses: hub may retry a refused one (a first new-window
+    // on a server without hub's session) and must reach the call that succeeds.
+    : `out=$('${real}' "$@"); s=$?; [ $s -eq 0 ] && { ${pause}; }; [ -n "$out" ] && printf '%s\\n' "$out"; exit $s`
   writeShim(dir, options.name, [
     `case " $* " in`,
     `  *' ${options.words} '*) ${body} ;;`,

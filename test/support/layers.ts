@@ -1,4 +1,3 @@
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Layer, Option } from "effect"
 import { AgentLive } from "../../src/agent/Agent.js"
 import { HubConfigFrom, type HubSettings } from "../../src/config.js"
@@ -22,6 +21,5 @@ export const sandboxConfig = (sandbox: Sandbox, overrides: Partial<HubSettings> 
 /** The real services (SQLite file, git, tmux) inside a sandbox. */
 export const sandboxServices = (sandbox: Sandbox, overrides: Partial<HubSettings> = {}) =>
   Layer.mergeAll(TaskStoreLive, WorkspaceLive, TerminalLive, AgentLive).pipe(
-    Layer.provideMerge(NodeContext.layer),
     Layer.provideMerge(sandboxConfig(sandbox, overrides))
   )

@@ -1,0 +1,75 @@
+/** The git service against real repositories in a temp dir. */
+import { describe, expect, it } from "@effect/vitest"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+import { TaskId } from "../../src/domain/TaskId.js"
+import { branchFor, hasLocalBranch, Workspace, WorkspaceLive } from "../../src/workspace/Workspace.js"
+import { gitOk } from "../support/hubProcess.js"
+import { sandboxConfig } from "../support/layers.js"
+import { makeOriginRepo, makeSandbox } from "../support/sandbox.js"
+
+const TASK = TaskId.make("TASK-0001")
+
+/** A sandbox with `acme/app` added; returns the service and the bare clone's path. */
+const withRepo = <A, E>(use: (w: Workspace["Type"], bare: string) => Effect.Effect<A, E>) =>
+  Effect.gen(function* () {
+    const sandbox = makeSandbox("ws")
+    yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+    const workspace = yield* Effect.provide(Workspace, WorkspaceLive.pipe(Layer.provide(sandboxConfig(sandbox))))
+    const origin = makeOriginRepo(path.join(sandbox.dir, "origin"))
+    const repo = yield* workspace.addRepo("acme/app", origin)
+    return yield* use(workspace, repo.path)
+  })
+
+const noop = () => Effect.void
+
+describe("Workspace.prepare", () => {
+  it.scoped("a first attempt makes the worktree on a new branch; a second reuses it and made nothing", () =>
+    withRepo((workspace, bare) =>
+      Effect.gen(function* () {
+        const made = yield* workspace.prepare(TASK, "acme/app", noop)
+        expect(made).toMatchObject({ createdDir: true, createdBranch: true })
+        expect(gitOk(made.dir, "rev-parse", "--abbrev-ref", "HEAD").trim()).toBe(branchFor(TASK))
+        expect(hasLocalBranch(bare, branchFor(TASK))).toBe(true)
+        expect(yield* workspace.prepare(TASK, "acme/app", noop)).toMatchObject({ createdDir: false, createdBranch: false })
+      })))
+
+  it.scoped("finds the task's branch whether its ref is loose or packed, and then does not claim it as made", () =>
+    withRepo((workspace, bare) =>
+      Effect.gen(function* () {
+        const made = yield* workspace.prepare(TASK, "acme/app", noop)
+        yield* workspace.undo(TASK, { ...made, createdBranch: false })
+        expect(fs.existsSync(made.dir)).toBe(false)
+        gitOk(bare, "pack-refs", "--all")
+        expect(fs.existsSync(path.join(bare, "refs", "heads", branchFor(TASK)))).toBe(false)
+        expect(hasLocalBranch(bare, branchFor(TASK))).toBe(true)
+        expect(hasLocalBranch(bare, "agent/TASK-000")).toBe(false)
+        const again = yield* workspace.prepare(TASK, "acme/app", noop)
+        expect(again).toMatchObject({ createdDir: true, createdBranch: false })
+        expect(gitOk(again.dir, "rev-parse", "--abbrev-ref", "HEAD").trim()).toBe(branchFor(TASK))
+      })))
+
+  it.scoped("a worktree whose directory was deleted by hand is pruned and made again", () =>
+    withRepo((workspace, bare) =>
+      Effect.gen(function* () {
+        const made = yield* workspace.prepare(TASK, "acme/app", noop)
+        fs.rmSync(made.dir, { recursive: true, force: true })
+        expect(gitOk(bare, "worktree", "list", "--porcelain")).toContain(made.dir)
+        const again = yield* workspace.prepare(TASK, "acme/app", noop)
+        expect(again).toMatchObject({ createdDir: true, createdBranch: false })
+        expect(fs.existsSync(path.join(again.dir, "README.md"))).toBe(true)
+      })))
+
+  it.scoped("the plan reaches onCreate before git runs, so an undo knows what this attempt made", () =>
+    withRepo((workspace, bare) =>
+      Effect.gen(function* () {
+        const seen: Array<string> = []
+        const made = yield* workspace.prepare(TASK, "acme/app", (plan) =>
+          Effect.sync(() => void seen.push(`${plan.createdDir} ${plan.createdBranch} ${fs.existsSync(plan.dir)}`)))
+        expect(seen).toEqual(["true true false"])
+        yield* workspace.undo(TASK, made)
+        expect(hasLocalBranch(bare, branchFor(TASK))).toBe(false)
+        expect(fs.existsSync(made.dir)).toBe(false)
+      })))
+})
