@@ -6,26 +6,12 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { bundleOptions } from "./bundle-options.mjs"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const dist = path.join(root, "dist")
-const stub = path.join(root, "scripts", "stub-parsers.cjs")
 
-await build({
-  entryPoints: [path.join(root, "src", "main.ts")],
-  outfile: path.join(dist, "hub-main.cjs"),
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  // A native addon cannot be bundled; it loads from node_modules.
-  external: ["better-sqlite3"],
-  alias: { yaml: stub, toml: stub, ini: stub },
-  minifyWhitespace: true,
-  minifySyntax: true,
-  legalComments: "none",
-  logLevel: "warning"
-})
+await build(bundleOptions(path.join(dist, "hub-main.cjs")))
 
 // The bin is a small launcher in front of the bundle (see scripts/launcher.cjs).
 const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))

@@ -15,6 +15,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as inspector from "node:inspector"
 import Module from "node:module"
+import { bundleOptions } from "../bundle-options.mjs"
 import { createTasks, disposeAll, loadLibrary, log, makeOriginRepo, makeSandbox, ROOT, sandboxRuntime } from "./lib.mjs"
 
 const args = process.argv.slice(2)
@@ -190,28 +191,14 @@ const readProfiles = (dir) =>
 const profileCli = async (argv, seedTasks, hooks = {}) => {
   const sandbox = makeSandbox("profile")
   const outDir = path.join(sandbox.dir, "bundle")
-  const stub = path.join(ROOT, "scripts", "stub-parsers.cjs")
   // The bin as scripts/build.mjs makes it (a launcher in front of hub-main.cjs when the
   // project has scripts/launcher.cjs, else the bundle itself), plus a source map.
   const launcherSrc = path.join(ROOT, "scripts", "launcher.cjs")
   const hasLauncher = fs.existsSync(launcherSrc)
   const bundle = path.join(outDir, hasLauncher ? "hub-main.cjs" : "hub.cjs")
   const bin = path.join(outDir, "hub.cjs")
-  await build({
-    entryPoints: [path.join(ROOT, "src", "main.ts")],
-    outfile: bundle,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node20",
-    external: ["better-sqlite3"],
-    alias: { yaml: stub, toml: stub, ini: stub },
-    minifyWhitespace: true,
-    minifySyntax: true,
-    legalComments: "none",
-    sourcemap: "external",
-    logLevel: "warning"
-  })
+  await build({ ...bundleOptions(bundle), sourcemap: "external" })
+
   if (hasLauncher) {
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))
     fs.writeFileSync(bin, fs.readFileSync(launcherSrc, "utf8").replace("__HUB_VERSION__", version))
