@@ -37,6 +37,22 @@ const checkDatabaseFile = (file: string) =>
     catch: (error) => new StoreError({ message: `cannot open the database: ${(error as Error).message}` })
   })
 
+/**
+ * Puts the file in WAL mode (once set, it stays with the file). While other processes open the
+ * same fresh file, SQLite may answer the switch with "database is locked" at once, without
+ * waiting on busy_timeout (about 1 start in 250, six processes on a fresh HUB_HOME): retry.
+ */
+const switchToWal = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const rows = yield* sql<{ journal_mode: string }>`PRAGMA journal_mode = WAL`
+  if (rows[0]?.journal_mode !== "wal") return yield* Effect.fail(`journal_mode is ${rows[0]?.journal_mode}` as const)
+}).pipe(
+  Effect.retry({
+    schedule: Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(250))),
+    while: (error) => typeof error === "string" || /locked|busy/i.test(describe(error))
+  })
+)
+
 const migrate = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   // user_version is set by the last migration, in its transaction; it never fails to read
@@ -64,11 +80,13 @@ export const SqlLive = Layer.unwrapEffect(
     const config = yield* HubConfig
     const filename = hubPaths(config).db
     yield* checkDatabaseFile(filename)
-    const client = SqliteClient.layer({ filename })
+    // WAL is switched on below, not by the client at open: see switchToWal.
+    const client = SqliteClient.layer({ filename, disableWAL: true })
     const setup = Layer.effectDiscard(
       Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         yield* sql`PRAGMA busy_timeout = 10000`
+        yield* switchToWal
         yield* sql`PRAGMA synchronous = NORMAL`
         yield* sql`PRAGMA foreign_keys = ON`
         yield* migrate
