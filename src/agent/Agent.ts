@@ -19,6 +19,9 @@ export const DEFAULT_AGENT_COMMAND =
  * No single quote, backslash or `#` in here: it must survive sh, bash, zsh and fish quoting.
  */
 export const WINDOW_COMMAND = "exec sh -c '" + [
+  // A window that opens after reconcile called its attempt off (its dispatcher was killed
+  // while its tmux client was still on the way) starts no agent.
+  "if [ -e \"$HUB_RUN_DIR/void\" ]; then echo hub: this attempt was called off before its agent started; exit 0; fi",
   "[ -n \"${HUB_TASK_PROMPT+x}\" ] || HUB_TASK_PROMPT=$(cat \"$HUB_RUN_DIR/task-prompt\")",
   "[ -n \"${HUB_SYSTEM_PROMPT+x}\" ] || HUB_SYSTEM_PROMPT=$(cat \"$HUB_RUN_DIR/system-prompt\")",
   "export HUB_TASK_PROMPT HUB_SYSTEM_PROMPT",
@@ -52,6 +55,11 @@ export class Agent extends Context.Tag("hub/Agent")<Agent, {
   readonly exitStatus: (taskId: TaskId, attempt: number) => Effect.Effect<Option.Option<number>>
   /** Fails when the agent's executable cannot be found on PATH. */
   readonly check: Effect.Effect<void, AgentError>
+  /**
+   * Calls an attempt off: a window of it that tmux opens from now on starts no agent. For an
+   * attempt whose dispatcher died, since a tmux client it started may still be on the way.
+   */
+  readonly voidAttempt: (taskId: TaskId, attempt: number) => Effect.Effect<void, AgentError>
 }>() {}
 
 export const runDirFor = (home: string, taskId: string, attempt: number) =>
@@ -155,7 +163,17 @@ export const makeAgent = Effect.gen(function* () {
       : Effect.fail(new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` }))
   )
 
-  return Agent.of({ command, isDefault, launch, trust, exitStatus, check })
+  const voidAttempt = (taskId: TaskId, attempt: number) =>
+    Effect.try({
+      try: () => {
+        const runDir = runDirFor(config.home, taskId, attempt)
+        fs.mkdirSync(runDir, { recursive: true })
+        fs.writeFileSync(path.join(runDir, "void"), "")
+      },
+      catch: (error) => new AgentError({ message: `cannot call off ${taskId}#${attempt}: ${(error as Error).message}` })
+    })
+
+  return Agent.of({ command, isDefault, launch, trust, exitStatus, check, voidAttempt })
 })
 
 export const AgentLive = Layer.effect(Agent, makeAgent)

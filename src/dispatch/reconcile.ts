@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { Agent } from "../agent/Agent.js"
 import type { TaskStatus } from "../domain/Task.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal } from "../terminal/Terminal.js"
@@ -32,14 +33,22 @@ export const reconcile = Effect.gen(function* () {
   const store = yield* TaskStore
   const terminal = yield* Terminal
   const workspace = yield* Workspace
+  const agent = yield* Agent
   const prober = yield* makeProber
   const tasks = yield* store.inProgress
   const changed: Array<ReconcileAction> = []
   const skipped: Array<{ taskId: string; why: string }> = []
 
-  const apply = (task: StoredTask, to: "ready" | "in-review" | "failed", reason: string, error: string | null) =>
+  const apply = (
+    task: StoredTask,
+    to: "ready" | "in-review" | "failed",
+    reason: string,
+    error: string | null,
+    fence: { readonly unstarted?: boolean } = {}
+  ) =>
     Effect.gen(function* () {
-      const applied = yield* store.reconcile({ id: task.id, attempt: task.attempt, windowId: task.window_id }, to, reason, error)
+      const ref = { id: task.id, attempt: task.attempt, windowId: task.window_id, ...fence }
+      const applied = yield* store.reconcile(ref, to, reason, error)
       changed.push({ taskId: task.id, attempt: task.attempt, from: task.status, to, reason, applied })
       yield* Effect.logInfo(`reconcile ${task.id}#${task.attempt}: ${applied ? `in-progress → ${to}` : "moved on meanwhile"} (${reason})`)
       return applied
@@ -52,13 +61,20 @@ export const reconcile = Effect.gen(function* () {
     }
     if (task.window_id === null && task.started_at === null) {
       // The dispatcher died between claim and commit. A window it may have opened has no
-      // record but its name; a worktree it made is removed if the agent never used it.
+      // record but its name; a worktree it made is removed if the agent never used it. The
+      // attempt is called off first, so that a window its tmux client opens later (that
+      // client outlives a SIGKILLed dispatcher) starts no agent.
+      const voided = yield* agent.voidAttempt(task.id, task.attempt).pipe(Effect.either)
+      if (voided._tag === "Left") {
+        skipped.push({ taskId: task.id, why: voided.left.message })
+        continue
+      }
       const named = yield* terminal.killWindowsNamed(task.id).pipe(Effect.either)
       if (named._tag === "Left") {
         skipped.push({ taskId: task.id, why: `tmux: ${named.left.message}` })
         continue
       }
-      const applied = yield* apply(task, "ready", "dispatcher died before the agent started", null)
+      const applied = yield* apply(task, "ready", "dispatcher died before the agent started", null, { unstarted: true })
       if (applied && task.workspace !== null && task.workspace_fresh) {
         yield* workspace.removeIfUnused(task.id, task.repo, task.workspace).pipe(
           Effect.tap((removed) => removed ? Effect.logInfo(`reconcile ${task.id}: removed unused worktree ${task.workspace}`) : Effect.void),

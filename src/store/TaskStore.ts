@@ -62,6 +62,8 @@ export interface WindowRecord {
 /** What reconcile saw, so its write changes nothing that moved in between. */
 export interface ReconcileRef extends AttemptRef {
   readonly windowId: string | null
+  /** Only if no start was recorded meanwhile (an agent records its own when it reports first). */
+  readonly unstarted?: boolean
 }
 
 export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
@@ -294,7 +296,7 @@ export const makeTaskStore = Effect.gen(function* () {
         UPDATE tasks SET status = ${to}, rev = rev + 1, error = ${error}, lease_pid = NULL,
                lease_start = NULL, change_actor = 'reconciler', change_reason = ${reason}, updated_at = ${at}
         WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress'
-          AND window_id IS ${ref.windowId}
+          AND window_id IS ${ref.windowId} AND (${ref.unstarted ? 1 : 0} = 0 OR started_at IS NULL)
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.reconcile"))

@@ -167,6 +167,34 @@ describe("hub reconcile after a SIGKILLed dispatch", { timeout: 120_000 }, () =>
     expect(branchExists(bare, `agent/${id}`)).toBe(false)
   })
 
+  it("a window that the killed dispatcher's tmux client opens after reconcile starts no agent (chaos seed 5953)", async () => {
+    const s = sandbox("rc-orphan-client")
+    const id = await createTask(s, "late window")
+    const ran = path.join(s.dir, "agent-ran")
+    // hub's session exists, so the client's one new-window is all it takes.
+    expect(s.tmux(["new-session", "-d", "-s", "hub", "-n", "hub"]).status).toBe(0)
+    const { d, shimPid } = await pausedDispatch(
+      s,
+      pausingShim(s, { name: "tmux", words: "new-window", when: "before", seconds: 120 }),
+      { HUB_AGENT_COMMAND: `touch '${ran}'; sleep 600` }
+    )
+    // SIGKILL to hub alone: its tmux client (the shim, in a process group of its own) lives on.
+    d.child.kill("SIGKILL")
+    expect((await d.done).signal).toBe("SIGKILL")
+    expect(await hubOk(s, ["reconcile"])).toContain(`${id}: in-progress → ready (dispatcher died before the agent started)`)
+
+    // The client now reaches tmux: the window opens, but its agent never runs. (SIGINT ends
+    // the shim's sleep without sh reporting it on the closed pipe, which would kill sh.)
+    const sleeper = fs.readFileSync(`/proc/${shimPid}/task/${shimPid}/children`, "utf8").trim().split(/\s+/)[0]
+    process.kill(Number(sleeper), "SIGINT")
+    expect(await waitFor(() => taskWindows(s).some((w) => w.dead), 15_000)).toBe(true)
+    expect(fs.existsSync(ran)).toBe(false)
+    expect((await hub(s, ["verify"])).code).toBe(0)
+    // reap takes the dead window away (its task is ready).
+    expect(await hubOk(s, ["reap"])).toContain(id)
+    expect(taskWindows(s)).toEqual([])
+  })
+
   it("keeps the fresh worktree when the agent had already written to it before the dispatcher died", async () => {
     const s = sandbox("rc-kill-tmux-work")
     const { bare } = await addRepo(s)

@@ -124,6 +124,7 @@ export const fakeAgent = (fault?: Fault) =>
         }),
       trust: () => breakHere(fault, "trust", () => new AgentError({ message: "cannot pre-trust: EACCES" })),
       exitStatus: () => Effect.succeed(Option.none()),
-      check: Effect.void
+      check: Effect.void,
+      voidAttempt: () => Effect.void
     })
   )
