@@ -1,7 +1,7 @@
 // 2. In-process dispatch (claim → live window) through the library's dispatchNext, beside the
 // raw floor: a shell script doing the same `git worktree add` + `tmux new-window` directly.
-// A third script runs the very six commands hub runs, to split hub's ratio into "more
-// processes" and "hub's own work". Every iteration starts from the same state: the previous
+// A third script runs the six commands hub's dispatch ran until commit 60287cc (it now runs
+// the floor's two), to show what the four processes it dropped cost. Every iteration starts from the same state: the previous
 // window is killed, the task cancelled, the worktree and its branch removed (none of that is
 // timed).
 import { execFileSync, spawnSync } from "node:child_process"
@@ -39,7 +39,7 @@ add)
     -e "HUB_TASK_ID=$name" 'sleep 600' \\; set-option -w -t "=hub:=$name" remain-on-exit on
   ;;
 add6)
-  # The same six commands hub's dispatch runs, one after the other, with nothing around them.
+  # The six commands hub's dispatch ran until 60287cc, one after the other, nothing around them.
   git -C "$bare" rev-parse --verify --quiet "refs/heads/agent/$name" >/dev/null || true
   git -C "$bare" worktree prune
   git -C "$bare" worktree add --quiet --no-track -b "agent/$name" "$dir" refs/remotes/origin/HEAD
@@ -231,11 +231,11 @@ export const run = async ({ lib, quick }) => {
       }),
       figure({
         bench: name,
-        measure: "the same six commands as hub's dispatch, run by sh (no Node, no Effect, no SQLite)",
+        measure: "sh running the six commands hub's dispatch ran before 60287cc (it now runs the floor's two)",
         hub: stats(samples.six),
         reference: floor,
         referenceName: "sh: git worktree add + tmux new-window",
-        note: "how much of hub's ratio the four extra processes explain; the rest is hub's own work"
+        note: "what the four processes hub no longer runs would cost"
       }),
       figure({
         bench: name,
