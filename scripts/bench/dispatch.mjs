@@ -172,14 +172,14 @@ export const run = async ({ lib, quick }) => {
     const spanMedian = (name) => stats(breakdown.map((r) => r.filter((x) => x.name === name).reduce((a, x) => a + x.ms, 0))).median
     const parts = [
       ["claim (TaskStore.claimNext)", spanMedian("TaskStore.claimNext")],
-      ["worktree (Workspace.prepare: git rev-parse, worktree prune, worktree add)", spanMedian("Workspace.prepare")],
-      ["window (Terminal.openWindow: tmux has-session, new-window)", spanMedian("Terminal.openWindow")],
+      ["worktree (Workspace.prepare: git worktree add; branch looked up in the ref files)", spanMedian("Workspace.prepare")],
+      ["window (Terminal.openWindow: tmux new-window; the session is made only when missing)", spanMedian("Terminal.openWindow")],
       ["commit (TaskStore.commitDispatch)", spanMedian("TaskStore.commitDispatch")]
     ]
     const whole = spanMedian("Dispatch.next")
     log(`  where a warm dispatch's time goes (span medians of ${breakdown.length}; whole Dispatch.next ${fmtMs(whole)}):`)
     for (const [label, ms] of parts) log(`      ${fmtMs(ms).padStart(9)}  ${label}`)
-    log(`      ${fmtMs(whole - parts.reduce((a, [, ms]) => a + ms, 0)).padStart(9)}  the rest (tmux list-panes for stale windows, run folder, store.get, Effect)`)
+    log(`      ${fmtMs(whole - parts.reduce((a, [, ms]) => a + ms, 0)).padStart(9)}  the rest (run folder and prompts, store.get, Effect; a stale-window probe on attempts > 1)`)
 
     // Which processes one dispatch runs, beside the floor's (shims on PATH log them; not timed).
     const shimDir = path.join(sandbox.dir, "shim")
