@@ -198,20 +198,29 @@ const TASK = TaskId.make("TASK-0001")
 const newTask = Effect.flatMap(TaskStore, (store) =>
   store.create({ title: "t", kind: "implement", status: "ready", description: "", repo: "acme/widget", links: [] }))
 
+/**
+ * One dispatch of a fresh ready task in a sandbox, over the store `store` makes (given the
+ * recording log); returns its exit, the task and its history after it, and the log.
+ */
+const dispatchOnce = (name: string, store: (log: Array<string>) => Layer.Layer<TaskStore, unknown, any>) =>
+  Effect.gen(function* () {
+    const sandbox = makeSandbox(name)
+    yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+    const log: Array<string> = []
+    return yield* Effect.gen(function* () {
+      yield* newTask
+      const exit = yield* Effect.exit(dispatchNext())
+      const tasks = yield* TaskStore
+      return { exit, task: yield* tasks.get(TASK), events: yield* tasks.events(TASK), log }
+    }).pipe(Effect.provide(world(sandbox, log, store(log))))
+  })
+
 describe("dispatch races (found by the chaos runner)", () => {
   it.scopedLive("a task cancelled while its agent was starting is not committed, and its window and worktree go", () =>
     Effect.gen(function* () {
-      const sandbox = makeSandbox("cancel-race")
-      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
-      const log: Array<string> = []
       const cancel = Effect.flatMap(TaskStore, (store) =>
         store.move(TASK, "cancel", "cancelled", { actor: "human", reason: "hub task cancel" })).pipe(Effect.orDie, Effect.asVoid)
-      const { events, exit, task } = yield* Effect.gen(function* () {
-        yield* newTask
-        const exit = yield* Effect.exit(dispatchNext())
-        const store = yield* TaskStore
-        return { exit, task: yield* store.get(TASK), events: yield* store.events(TASK) }
-      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: cancel }))))
+      const { events, exit, log, task } = yield* dispatchOnce("cancel-race", () => hookedStore({ beforeCommit: cancel }))
       expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined).toMatchObject({
         _tag: "DispatchError",
         step: "commit",
@@ -297,15 +306,8 @@ const OWN_START = "agent started (it reported before its dispatcher recorded it)
 describe("an agent that reports before its dispatcher commits (chaos F2)", () => {
   it.scopedLive("records its own start; the commit then fills in the window without a second start", () =>
     Effect.gen(function* () {
-      const sandbox = makeSandbox("report-first")
-      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
-      const log: Array<string> = []
-      const { events, exit, task } = yield* Effect.gen(function* () {
-        yield* newTask
-        const exit = yield* Effect.exit(dispatchNext())
-        const store = yield* TaskStore
-        return { exit, task: yield* store.get(TASK), events: yield* store.events(TASK) }
-      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: agentReports(1, log) }))))
+      const { events, exit, log, task } = yield* dispatchOnce("report-first", (log) =>
+        hookedStore({ beforeCommit: agentReports(1, log) }))
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(events.map((e) => [e.from, e.to, e.actor, e.reason])).toEqual([
         [null, "ready", "human", "created"],
@@ -325,15 +327,8 @@ describe("an agent that reports before its dispatcher commits (chaos F2)", () =>
   ] as const) {
     it.scopedLive(`a dispatcher that is then ${what} before its commit undoes nothing: the agent keeps its window and work`, () =>
       Effect.gen(function* () {
-        const sandbox = makeSandbox("report-then-die")
-        yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
-        const log: Array<string> = []
-        const { events, exit, task } = yield* Effect.gen(function* () {
-          yield* newTask
-          const exit = yield* Effect.exit(dispatchNext())
-          const store = yield* TaskStore
-          return { exit, task: yield* store.get(TASK), events: yield* store.events(TASK) }
-        }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: Effect.zipRight(agentReports(1, log), end) }))))
+        const { events, exit, log, task } = yield* dispatchOnce("report-then-die", (log) =>
+          hookedStore({ beforeCommit: Effect.zipRight(agentReports(1, log), end) }))
         expect(Exit.isFailure(exit)).toBe(true)
         expect(task.status).toBe("in-review")
         expect(events.map((e) => e.reason)).toEqual(["created", "claimed", OWN_START, "reported in-review"])
@@ -343,14 +338,8 @@ describe("an agent that reports before its dispatcher commits (chaos F2)", () =>
 
   it.scopedLive("a report under another attempt's session records no start: the dispatcher's commit does", () =>
     Effect.gen(function* () {
-      const sandbox = makeSandbox("report-stale")
-      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
-      const log: Array<string> = []
-      const events = yield* Effect.gen(function* () {
-        yield* newTask
-        yield* dispatchNext()
-        return yield* Effect.flatMap(TaskStore, (store) => store.events(TASK))
-      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: agentReports(7, log) }))))
+      const { events, exit } = yield* dispatchOnce("report-stale", (log) => hookedStore({ beforeCommit: agentReports(7, log) }))
+      expect(Exit.isSuccess(exit)).toBe(true)
       expect(events.map((e) => [e.actor, e.reason])).toEqual([
         ["human", "created"],
         ["dispatcher", "claimed"],
