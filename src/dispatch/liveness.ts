@@ -1,7 +1,7 @@
 import { Effect, Option } from "effect"
 import { Agent } from "../agent/Agent.js"
 import type { StoredTask } from "../store/TaskStore.js"
-import { type Pane, type Probe, Terminal } from "../terminal/Terminal.js"
+import { type Pane, panesNamed, type Probe, Terminal } from "../terminal/Terminal.js"
 
 /**
  * What one look at tmux says of a task's agent. `unknown` means the probe itself failed:
@@ -54,7 +54,7 @@ export const makeProber = Effect.gen(function* () {
       const probeResult = Option.getOrThrow(result)
       if (probeResult._tag === "NoServer") return { _tag: "dead", why: "no-server", status: null } satisfies Liveness
       const pane = byName
-        ? probeResult.panes.find((p) => p.session === (task.tmux_session ?? terminal.session) && p.windowName === task.id)
+        ? panesNamed(probeResult.panes, task.tmux_session ?? terminal.session, task.id)[0]
         : probeResult.panes.find((p) => p.windowId === task.window_id)
       if (pane === undefined) return { _tag: "dead", why: "window-gone", status: null } satisfies Liveness
       if (pane.dead) return { _tag: "dead", why: "pane-dead", status: pane.deadStatus } satisfies Liveness

@@ -1,15 +1,13 @@
 import { Clock, Duration, Effect } from "effect"
 import type { Task } from "../domain/Task.js"
 import { TaskStore } from "../store/TaskStore.js"
-import { Terminal } from "../terminal/Terminal.js"
+import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
 
 export interface Reaped {
   readonly windowId: string
   readonly taskId: string
   readonly why: string
 }
-
-const TASK_WINDOW = /^TASK-\d{4,}$/
 
 /**
  * Kills hub windows whose task can no longer have an agent: the task is gone, cancelled,

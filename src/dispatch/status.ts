@@ -3,7 +3,7 @@ import * as fs from "node:fs"
 import { HubConfig, hubPaths } from "../config.js"
 import { isTerminal, type Task, TaskStatus } from "../domain/Task.js"
 import { TaskStore } from "../store/TaskStore.js"
-import { Terminal } from "../terminal/Terminal.js"
+import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
 import { isLeaseLive } from "./lease.js"
 import { describeDead, makeProber } from "./liveness.js"
 
@@ -63,8 +63,6 @@ export interface Violation {
   readonly subject: string
   readonly message: string
 }
-
-const TASK_WINDOW = /^TASK-\d{4,}$/
 
 /** Checks hub's invariants and repairs nothing: reconcile does. */
 export const verify = Effect.gen(function* () {

@@ -4,7 +4,7 @@ import { TaskStore } from "../store/TaskStore.js"
 import type { TaskStatus } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { checkTransition, type Move } from "../domain/transitions.js"
-import { Terminal } from "../terminal/Terminal.js"
+import { panesNamed, Terminal } from "../terminal/Terminal.js"
 import { sessionIdFor } from "../agent/session.js"
 
 /** Who asks for a change from inside an agent window: the session id hub gave that agent. */
@@ -28,7 +28,7 @@ const recordOwnStart = (task: StoredTask, caller: Caller) =>
     const window = yield* terminal.probe(terminal.socket).pipe(
       Effect.map((seen) => {
         if (seen._tag === "NoServer") return null
-        const panes = seen.panes.filter((p) => p.session === terminal.session && p.windowName === task.id)
+        const panes = panesNamed(seen.panes, terminal.session, task.id)
         const pane = panes[0]
         return panes.length === 1 && pane !== undefined
           ? { windowId: pane.windowId, panePid: pane.panePid, tmuxSocket: terminal.socket, tmuxSession: terminal.session }

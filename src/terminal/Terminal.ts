@@ -58,6 +58,13 @@ export class Terminal extends Context.Tag("hub/Terminal")<Terminal, {
 
 const PANE_FORMAT = "#{session_name}\t#{window_name}\t#{window_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}"
 
+/** A window hub opened for a task is named after the task's id. */
+export const TASK_WINDOW = /^TASK-\d{4,}$/
+
+/** The panes of the windows called `name` in `session` (a task's: its id names them). */
+export const panesNamed = (panes: ReadonlyArray<Pane>, session: string, name: string): Array<Pane> =>
+  panes.filter((p) => p.session === session && p.windowName === name)
+
 const isNoServer = (stderr: string) => /no server running|error connecting to|server exited/i.test(stderr)
 
 const isNoSession = (stderr: string) => isNoServer(stderr) || /can't find session/i.test(stderr)
@@ -159,7 +166,7 @@ export const makeTerminal = Effect.gen(function* () {
     Effect.gen(function* () {
       const seen = yield* probe(socket)
       if (seen._tag === "NoServer") return 0
-      const ids = new Set(seen.panes.filter((p) => p.session === session && p.windowName === name).map((p) => p.windowId))
+      const ids = new Set(panesNamed(seen.panes, session, name).map((p) => p.windowId))
       yield* Effect.forEach(ids, (windowId) => killWindow({ windowId, socket }), { discard: true })
       return ids.size
     })
