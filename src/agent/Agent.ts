@@ -1,8 +1,9 @@
-import { Context, Data, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
+import { AgentError } from "../domain/errors.js"
 import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
@@ -34,8 +35,6 @@ export const WINDOW_COMMAND = "exec sh -c '" + [
 
 /** tmux refuses a command line of about 16 KB; the prompts travel by file past this. */
 const MAX_INLINE_PROMPTS = 8_000
-
-export class AgentError extends Data.TaggedError("AgentError")<{ readonly message: string }> {}
 
 export interface Launch {
   readonly env: Readonly<Record<string, string>>

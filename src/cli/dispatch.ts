@@ -20,7 +20,7 @@ export const dispatchCommand = Command.make("dispatch", { json: Options.boolean(
         })),
         failed: Option.match(pass.failed, {
           onNone: () => null,
-          onSome: (e) => ({ id: e.taskId, step: e.step, error: e.message })
+          onSome: (e) => ({ id: e.taskId ?? null, step: e.step, error: e.message })
         })
       })
     } else {
@@ -29,7 +29,7 @@ export const dispatchCommand = Command.make("dispatch", { json: Options.boolean(
     }
     if (Option.isSome(pass.failed)) {
       const e = pass.failed.value
-      yield* err(`hub: ${e.taskId || "dispatch"} failed at ${e.step}: ${e.message}`)
+      yield* err(`hub: ${e.taskId ?? "dispatch"} failed at ${e.step}: ${e.message}`)
       return yield* new Reported({ code: 1 })
     }
   })).pipe(Command.withDescription("start ready tasks until HUB_DISPATCH_CAP are in progress"))

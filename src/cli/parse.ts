@@ -1,7 +1,7 @@
 import { Effect, Either, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import { TaskKind, TaskStatus } from "../domain/Task.js"
-import { parseTaskId } from "../domain/TaskId.js"
+import { parseTaskId } from "../domain/input.js"
 
 /**
  * Values the domain rejects are refused operations (exit 1), not usage errors (exit 2):

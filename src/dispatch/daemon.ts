@@ -47,7 +47,7 @@ export const daemon = (options: DaemonOptions) =>
           Effect.tap((pass) =>
             Option.match(pass.failed, {
               onNone: () => Effect.void,
-              onSome: (e) => Effect.logError(`dispatch ${e.taskId}: failed at ${e.step}: ${e.message}`)
+              onSome: (e) => Effect.logError(`dispatch ${e.taskId ?? "(nothing claimed)"}: failed at ${e.step}: ${e.message}`)
             })
           )
         )
