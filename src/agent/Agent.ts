@@ -1,11 +1,11 @@
 import { Context, Effect, Layer, Option } from "effect"
-import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
 import { AgentError } from "../domain/errors.js"
 import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
+import { runProcess } from "../shared/process.js"
 import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
 import { sessionIdFor } from "./session.js"
 
@@ -65,12 +65,12 @@ export const runDirFor = (home: string, taskId: string, attempt: number) =>
   path.join(hubPaths({ home }).runs, taskId, String(attempt))
 
 /** Whether `sh` can run `exe` with this PATH: an executable, a builtin or a function. */
-const runnable = (exe: string, pathVar: string): boolean =>
-  spawnSync("sh", ["-c", "command -v -- \"$1\" >/dev/null 2>&1", "sh", exe], {
-    env: { ...process.env, PATH: pathVar },
-    stdio: "ignore",
-    timeout: 5_000
-  }).status === 0
+const runnable = (exe: string, pathVar: string) =>
+  runProcess("sh", ["-c", "command -v -- \"$1\" >/dev/null 2>&1", "sh", exe], {
+    env: { PATH: pathVar },
+    timeoutMs: 5_000,
+    label: `sh (looking for ${exe})`
+  }).pipe(Effect.map((result) => result.code === 0))
 
 /** Writes `file` whole or not at all, keeping its mode. */
 export const writeAtomic = (file: string, text: string) => {
@@ -156,10 +156,13 @@ export const makeAgent = Effect.gen(function* () {
 
   // The first word of a simple command; anything fancier (assignments, quotes) is left to sh.
   const exe = /^\s*([A-Za-z0-9_./-]+)(\s|$)/.exec(command)?.[1]
-  const check = Effect.suspend(() =>
-    exe === undefined || runnable(exe, agentPath)
-      ? Effect.void
-      : Effect.fail(new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` }))
+  const check = exe === undefined ? Effect.void : runnable(exe, agentPath).pipe(
+    Effect.mapError((failure) => new AgentError({ message: `cannot look for the agent command: ${failure.message}` })),
+    Effect.filterOrFail(
+      (found) => found,
+      () => new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` })
+    ),
+    Effect.asVoid
   )
 
   const voidAttempt = (taskId: TaskId, attempt: number) =>

@@ -14,8 +14,6 @@ export const taskJson = (task: Task & { readonly rev?: number }) => {
   return visible
 }
 
-export const eventJson = (event: TaskEvent) => event
-
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
 
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {

@@ -12,11 +12,11 @@ import {
 } from "../domain/errors.js"
 import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
+import { Host } from "../host/Host.js"
 import { acquireRelease } from "../shared/acquireRelease.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal, type Window } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
-import { currentLease } from "./lease.js"
 
 export interface Started {
   readonly task: Task
@@ -60,7 +60,7 @@ const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefi
     // 1. claim: released to `ready` on interruption, to `failed` with the step and reason on
     // any failure or defect. Its rollback is fenced on an unrecorded start, so it stands down
     // by itself once the commit, or the agent's own start, has landed.
-    const lease = yield* currentLease
+    const lease = yield* Effect.flatMap(Host, (host) => host.currentLease)
     const claimed = yield* acquireRelease(
       store.claimNext(config.dispatchCap, lease).pipe(inStep("claim")),
       (claim, exit) => Option.match(claim, { onNone: () => Effect.void, onSome: (task) => releaseClaim(store, task, exit) })

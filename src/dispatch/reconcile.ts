@@ -1,10 +1,10 @@
 import { Effect } from "effect"
 import { Agent } from "../agent/Agent.js"
+import { Host } from "../host/Host.js"
 import type { TaskStatus } from "../domain/Task.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
-import { isLeaseLive } from "./lease.js"
 import { describeDead, makeProber } from "./liveness.js"
 
 export interface ReconcileAction {
@@ -34,6 +34,7 @@ export const reconcile = Effect.gen(function* () {
   const terminal = yield* Terminal
   const workspace = yield* Workspace
   const agent = yield* Agent
+  const host = yield* Host
   const prober = yield* makeProber
   const tasks = yield* store.inProgress
   const changed: Array<ReconcileAction> = []
@@ -55,7 +56,7 @@ export const reconcile = Effect.gen(function* () {
     })
 
   for (const task of tasks) {
-    if (isLeaseLive(task)) {
+    if (yield* host.isLeaseLive(task)) {
       skipped.push({ taskId: task.id, why: `dispatch in flight (pid ${task.lease_pid})` })
       continue
     }

@@ -33,8 +33,9 @@ export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   message: Schema.String
 }) {}
 
+/** A repo could not be added or read; `repo` names it when it was one repo. */
 export class RepoError extends Schema.TaggedError<RepoError>()("RepoError", {
-  repo: Schema.String,
+  repo: Schema.optional(Schema.String),
   message: Schema.String
 }) {}
 

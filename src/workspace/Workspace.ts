@@ -6,6 +6,7 @@ import { InvalidInput, RepoError, WorktreeError } from "../domain/errors.js"
 import { RepoName } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { firstErrorLine, runProcess } from "../shared/process.js"
+import { tryFs } from "../shared/tryFs.js"
 
 export interface RepoInfo {
   readonly name: string
@@ -45,6 +46,10 @@ export class Workspace extends Context.Tag("hub/Workspace")<Workspace, {
   readonly make: (taskId: TaskId, plan: WorktreePlan) => Effect.Effect<void, WorktreeError>
   /** Removes what `make` created (worktree dir, branch), as its plan says. */
   readonly undo: (taskId: TaskId, plan: WorktreePlan) => Effect.Effect<void, WorktreeError>
+  /** Whether a path exists (cleanup asks before it inspects a worktree). */
+  readonly exists: (dir: string) => Effect.Effect<boolean>
+  /** The names of the folders under `$HUB_HOME/workspaces`: one per task that had a workspace. */
+  readonly taskDirs: Effect.Effect<ReadonlyArray<string>, WorktreeError>
   /** Whether a worktree holds work that cleanup must keep. */
   readonly inspect: (dir: string) => Effect.Effect<Keep, WorktreeError>
   /** Removes a worktree (and its branch) that holds no work at all: reconcile's undo. */
@@ -94,6 +99,14 @@ export const makeWorkspace = Effect.gen(function* () {
 
   const exists = (p: string) => Effect.sync(() => fs.existsSync(p))
 
+  const removeDir = <E>(dir: string, fail: (message: string) => E) =>
+    tryFs(() => fs.rmSync(dir, { recursive: true, force: true }), (message) => fail(`remove ${dir}: ${message}`))
+
+  const taskDirs = tryFs(
+    () => (fs.existsSync(paths.workspaces) ? fs.readdirSync(paths.workspaces) : []),
+    (message) => new WorktreeError({ message: `cannot list ${paths.workspaces}: ${message}` })
+  )
+
   const addRepo = (name: string, url: string) =>
     Effect.gen(function* () {
       const valid = Schema.decodeUnknownEither(RepoName)(name)
@@ -107,7 +120,7 @@ export const makeWorkspace = Effect.gen(function* () {
       const source = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+@[^/]+:/.test(url) ? url : path.resolve(url)
       const fail = (message: string) => new RepoError({ repo: name, message: `cannot add ${name}: ${message}` })
       const build = Effect.gen(function* () {
-        yield* Effect.sync(() => fs.mkdirSync(dir, { recursive: true }))
+        yield* tryFs(() => fs.mkdirSync(dir, { recursive: true }), fail)
         yield* gitOk(["init", "--bare", "--quiet", dir], undefined, fail)
         yield* gitOk(["remote", "add", "origin", "--", source], dir, fail)
         yield* gitOk(["fetch", "--quiet", "origin"], dir, fail)
@@ -116,18 +129,18 @@ export const makeWorkspace = Effect.gen(function* () {
       // Nothing half-made stays behind, whatever stopped the clone.
       yield* build.pipe(
         Effect.onExit((exit) =>
-          exit._tag === "Success" ? Effect.void : Effect.sync(() => {
+          exit._tag === "Success" ? Effect.void : tryFs(() => {
             fs.rmSync(dir, { recursive: true, force: true })
             const owner = path.dirname(dir)
             if (fs.existsSync(owner) && fs.readdirSync(owner).length === 0) fs.rmdirSync(owner)
-          })
+          }, fail).pipe(Effect.catchAll((error) => Effect.logWarning(`${error.message}: remove ${dir} by hand`)))
         )
       )
       return { name, url: source, path: dir }
     })
 
   const listRepos = Effect.gen(function* () {
-    const found: Array<{ name: string; path: string }> = yield* Effect.sync(() => {
+    const found: Array<{ name: string; path: string }> = yield* tryFs(() => {
       if (!fs.existsSync(paths.repos)) return []
       return fs.readdirSync(paths.repos, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((owner) =>
         fs.readdirSync(path.join(paths.repos, owner.name), { withFileTypes: true })
@@ -137,7 +150,7 @@ export const makeWorkspace = Effect.gen(function* () {
             path: path.join(paths.repos, owner.name, d.name)
           }))
       ).sort((a, b) => a.name.localeCompare(b.name))
-    })
+    }, (message) => new RepoError({ message: `cannot list ${paths.repos}: ${message}` }))
     return yield* Effect.forEach(found, (repo) =>
       git(["config", "--get", "remote.origin.url"], repo.path).pipe(
         Effect.map((r) => ({ ...repo, url: r.stdout.trim() })),
@@ -209,7 +222,7 @@ export const makeWorkspace = Effect.gen(function* () {
           yield* git(["worktree", "remove", "--force", "--force", plan.dir], bare).pipe(Effect.ignore)
         }
         if (plan.createdDir || plan.createdBranch) {
-          yield* Effect.sync(() => fs.rmSync(plan.dir, { recursive: true, force: true }))
+          yield* removeDir(plan.dir, fail)
           yield* git(["worktree", "prune"], bare).pipe(Effect.ignore)
         }
         if (plan.createdBranch) {
@@ -217,13 +230,13 @@ export const makeWorkspace = Effect.gen(function* () {
           if (r.code !== 0 && !/not found/.test(r.stderr)) return yield* fail(`git branch -D: ${firstErrorLine(r.stderr)}`)
         }
       } else if (plan.createdDir) {
-        yield* Effect.sync(() => fs.rmSync(plan.dir, { recursive: true, force: true }))
+        yield* removeDir(plan.dir, fail)
       }
       // The task folder itself goes too when this dispatch made it and nothing else is in it.
-      yield* Effect.sync(() => {
+      yield* tryFs(() => {
         const taskDir = path.join(paths.workspaces, taskId)
         if (fs.existsSync(taskDir) && fs.readdirSync(taskDir).length === 0) fs.rmdirSync(taskDir)
-      })
+      }, fail)
     })
 
   const inspect = (dir: string) =>
@@ -249,7 +262,7 @@ export const makeWorkspace = Effect.gen(function* () {
       const fail = (message: string) => new WorktreeError({ taskId, message })
       if (!(yield* exists(dir))) return false
       if (repo === null) {
-        const empty = yield* Effect.sync(() => fs.readdirSync(dir).length === 0)
+        const empty = yield* tryFs(() => fs.readdirSync(dir).length === 0, fail)
         if (empty) yield* undo(taskId, { dir, repo, createdDir: true, createdBranch: false })
         return empty
       }
@@ -283,7 +296,7 @@ export const makeWorkspace = Effect.gen(function* () {
     Effect.mapError((e) => new WorktreeError({ message: `git is not usable: ${e.message}` }))
   )
 
-  return Workspace.of({ addRepo, listRepos, hasRepo, fetch, dirFor, plan, make, undo, inspect, removeIfUnused, remove, check })
+  return Workspace.of({ addRepo, listRepos, hasRepo, fetch, dirFor, plan, make, undo, exists, taskDirs, inspect, removeIfUnused, remove, check })
 })
 
 /** git under `$HUB_HOME/repos` and `$HUB_HOME/workspaces`. */

@@ -4,7 +4,7 @@ import { dispatchNext } from "../../src/dispatch/dispatch.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import { StoreError } from "../../src/domain/errors.js"
 import { TaskId } from "../../src/domain/TaskId.js"
-import { fakeAgent, type Fault, type FaultMode, type FaultStep, faultyStore, recordingTerminal, recordingWorkspace } from "../support/fakes.js"
+import { fakeAgent, fakeHost, type Fault, type FaultMode, type FaultStep, faultyStore, recordingTerminal, recordingWorkspace } from "../support/fakes.js"
 import { makeTaskStore } from "../../src/store/TaskStore.js"
 import { SqlLive } from "../../src/store/Sql.js"
 import { sandboxConfig } from "../support/layers.js"
@@ -59,7 +59,8 @@ const runCase = (step: FaultStep, mode: FaultMode) =>
       faultyStore(fault),
       recordingWorkspace(log, fault),
       recordingTerminal(log, fault),
-      fakeAgent(fault)
+      fakeAgent(fault),
+      fakeHost
     ).pipe(Layer.provideMerge(config))
 
     return yield* Effect.gen(function* () {
@@ -174,7 +175,7 @@ describe("dispatch result", () => {
       const log: Array<string> = []
       const result = yield* dispatchNext().pipe(
         Effect.provide(
-          Layer.mergeAll(faultyStore(), recordingWorkspace(log), recordingTerminal(log), fakeAgent()).pipe(
+          Layer.mergeAll(faultyStore(), recordingWorkspace(log), recordingTerminal(log), fakeAgent(), fakeHost).pipe(
             Layer.provideMerge(sandboxConfig(sandbox))
           )
         )
@@ -207,7 +208,7 @@ const hookedStore = (hooks: {
   ).pipe(Layer.provide(SqlLive))
 
 const world = (sandbox: ReturnType<typeof makeSandbox>, log: Array<string>, store: Layer.Layer<TaskStore, unknown, any>, onUndo?: Effect.Effect<void>) =>
-  Layer.mergeAll(store, recordingWorkspace(log, undefined, onUndo), recordingTerminal(log), fakeAgent()).pipe(
+  Layer.mergeAll(store, recordingWorkspace(log, undefined, onUndo), recordingTerminal(log), fakeAgent(), fakeHost).pipe(
     Layer.provideMerge(sandboxConfig(sandbox))
   )
 
@@ -301,7 +302,8 @@ describe("dispatch races (found by the chaos runner)", () => {
         faultyStore(),
         recordingWorkspace(log, undefined, heldUndo),
         recordingTerminal(log, failure),
-        fakeAgent()
+        fakeAgent(),
+        fakeHost
       ).pipe(Layer.provideMerge(sandboxConfig(sandbox)))
       let carriedOn = false
       const { exit, task } = yield* Effect.gen(function* () {

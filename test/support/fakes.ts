@@ -2,6 +2,7 @@ import { Deferred, Effect, Layer, Option } from "effect"
 import { Agent } from "../../src/agent/Agent.js"
 import { sessionIdFor } from "../../src/agent/session.js"
 import { AgentError, StoreError, TmuxError, WorktreeError } from "../../src/domain/errors.js"
+import { Host } from "../../src/host/Host.js"
 import { makeTaskStore, TaskStore } from "../../src/store/TaskStore.js"
 import { SqlLive } from "../../src/store/Sql.js"
 import { type Pane, Terminal } from "../../src/terminal/Terminal.js"
@@ -74,6 +75,8 @@ export const recordingWorkspace = (log: Recorded, fault?: Fault, onUndo: Effect.
           yield* breakHere(fault, "worktree", () => new WorktreeError({ taskId, message: "fatal: worktree add failed" }))
         }),
       undo: (taskId) => Effect.sync(() => void log.push(`remove worktree ${taskId}`)).pipe(Effect.zipRight(onUndo)),
+      exists: () => Effect.succeed(true),
+      taskDirs: Effect.succeed([]),
       inspect: () => Effect.succeed({ keep: true, why: "fake" }),
       removeIfUnused: () => Effect.succeed(false),
       remove: () => Effect.void,
@@ -126,3 +129,12 @@ export const fakeAgent = (fault?: Fault) =>
       voidAttempt: () => Effect.void
     })
   )
+
+/** A machine on which this process holds lease `pid 4242` and every other lease is void. */
+export const fakeHost = Layer.succeed(
+  Host,
+  Host.of({
+    currentLease: Effect.succeed({ pid: 4242, start: "fake" }),
+    isLeaseLive: () => Effect.succeed(false)
+  })
+)

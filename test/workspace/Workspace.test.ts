@@ -77,3 +77,22 @@ describe("Workspace.plan and make", () => {
         expect(fs.existsSync(made.dir)).toBe(false)
       })))
 })
+
+describe("Workspace: a filesystem error is a typed failure, never a defect", () => {
+  it.scoped("with $HUB_HOME/workspaces a plain file: listing and making fail as WorktreeError with the system's message", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("ws-fs")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      fs.mkdirSync(sandbox.hubHome, { recursive: true })
+      fs.writeFileSync(path.join(sandbox.hubHome, "workspaces"), "not a folder")
+      const workspace = yield* Effect.provide(Workspace, WorkspaceLive.pipe(Layer.provide(sandboxConfig(sandbox))))
+      const listed = yield* Effect.exit(workspace.taskDirs)
+      expect(listed).toMatchObject({ _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "WorktreeError" } } })
+      expect(JSON.stringify(listed)).toMatch(/ENOTDIR/)
+      const plan = yield* workspace.plan(TASK, null)
+      const made = yield* Effect.exit(workspace.make(TASK, plan))
+      expect(made).toMatchObject({ _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "WorktreeError", taskId: TASK } } })
+      const undone = yield* Effect.exit(workspace.removeIfUnused(TASK, null, path.join(sandbox.hubHome, "workspaces")))
+      expect(undone).toMatchObject({ _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "WorktreeError" } } })
+    }))
+})
