@@ -1,6 +1,7 @@
 import { Effect, Either, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
 import { TaskKind, TaskStatus } from "../domain/Task.js"
+import { parseDurationMs } from "../domain/duration.js"
 import { parseTaskId } from "../domain/input.js"
 
 /**
@@ -22,11 +23,10 @@ export const parseId = (input: string) => Either.match(parseTaskId(input), { onL
 
 /** A duration as people write it: 30s, 5m, 72h, 2d, or a bare number of seconds. */
 export const parseDuration = (input: string, what: string): Effect.Effect<number, InvalidInput> => {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/i.exec(input.trim())
-  if (!match) return Effect.fail(new InvalidInput({ message: `not a duration for ${what}: '${input}' (e.g. 30s, 5m, 72h)` }))
-  const unit = (match[2] ?? "s").toLowerCase()
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit]!
-  return Effect.succeed(Number(match[1]) * factor)
+  const ms = parseDurationMs(input)
+  return ms === undefined
+    ? Effect.fail(new InvalidInput({ message: `not a duration for ${what}: '${input}' (e.g. 30s, 5m, 72h)` }))
+    : Effect.succeed(ms)
 }
 
 export const nonEmpty = (value: string, what: string) =>
