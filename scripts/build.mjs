@@ -12,6 +12,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const dist = path.join(root, "dist")
 
 await build(bundleOptions(path.join(dist, "hub-main.cjs")))
+// `hub agent hook` runs on every tool call of an agent: a bundle of its own, without Effect.
+await build(bundleOptions(path.join(dist, "hub-hook.cjs"), "hook.ts"))
 
 // The bin is a small launcher in front of the bundle (see scripts/launcher.cjs).
 const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))

@@ -6,9 +6,9 @@ import { fileURLToPath } from "node:url"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const stub = path.join(root, "scripts", "stub-parsers.cjs")
 
-/** Options for bundling src/main.ts into `outfile`. */
-export const bundleOptions = (outfile) => ({
-  entryPoints: [path.join(root, "src", "main.ts")],
+/** Options for bundling `entry` (src/main.ts by default) into `outfile`. */
+export const bundleOptions = (outfile, entry = "main.ts") => ({
+  entryPoints: [path.join(root, "src", entry)],
   outfile,
   bundle: true,
   platform: "node",

@@ -9,6 +9,11 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
   process.stdout.write(VERSION + "\n")
   return
 }
+if (args[0] === "agent" && args[1] === "hook" && args.length <= 3 && !args.includes("--help")) {
+  // An agent's hook, on every tool call: the small bundle, without Effect or the database.
+  require("./hub-hook.cjs")
+  return
+}
 const fs = require("node:fs")
 const path = require("node:path")
 const vm = require("node:vm")
