@@ -7,11 +7,12 @@ import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { runProcess } from "../shared/process.js"
 import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
+import { claudeSettings } from "./settings.js"
 import { sessionIdFor } from "./session.js"
 
 /** Claude Code, reading everything task-specific from the environment. */
 export const DEFAULT_AGENT_COMMAND =
-  "claude --session-id \"$HUB_SESSION_ID\" --dangerously-skip-permissions --model \"$HUB_MODEL\" --append-system-prompt \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\""
+  "claude --session-id \"$HUB_SESSION_ID\" --settings \"$HUB_RUN_DIR/settings.json\" --dangerously-skip-permissions --model \"$HUB_MODEL\" --append-system-prompt \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\""
 
 /**
  * The constant command every hub window runs. It loads the prompts from the run folder when
@@ -85,6 +86,7 @@ export const makeAgent = Effect.gen(function* () {
   const isDefault = Option.isNone(config.agentCommand)
   const basePath = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"
   const agentPath = Option.match(config.binDir, { onNone: () => basePath, onSome: (dir) => `${dir}:${basePath}` })
+  const hubBin = Option.match(config.binDir, { onNone: () => "hub", onSome: (dir) => path.join(dir, "hub") })
 
   const launch = (task: Task, workspace: string) =>
     Effect.try({
@@ -96,6 +98,8 @@ export const makeAgent = Effect.gen(function* () {
         fs.rmSync(path.join(runDir, "exit"), { force: true })
         fs.writeFileSync(path.join(runDir, "system-prompt"), system)
         fs.writeFileSync(path.join(runDir, "task-prompt"), prompt)
+        // The default agent's hooks report its state through `hub agent hook`.
+        if (isDefault) fs.writeFileSync(path.join(runDir, "settings.json"), JSON.stringify(claudeSettings(hubBin), null, 2))
         const sessionId = sessionIdFor(task.id, task.attempt)
         const inline = system.length + prompt.length <= MAX_INLINE_PROMPTS
           ? { HUB_SYSTEM_PROMPT: system, HUB_TASK_PROMPT: prompt }

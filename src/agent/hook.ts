@@ -71,6 +71,8 @@ const attemptFolder = (env: NodeJS.ProcessEnv): { readonly dir: string } | { rea
  * on stdout, at most one line on stderr, and the caller exits 0 whatever happens.
  */
 export const runHook = async (input: HookInput): Promise<void> => {
+  // When the event happened: a background hook's line may land after a later event's.
+  const at = (input.now?.() ?? new Date()).toISOString()
   try {
     const last = input.args[input.args.length - 1]
     const raw = last !== undefined && last.trim().startsWith("{") ? last : await readAll(input.stdin, 2_000)
@@ -81,7 +83,7 @@ export const runHook = async (input: HookInput): Promise<void> => {
     } catch {
       return input.warn("hub agent hook: stdin is not JSON; ignored")
     }
-    const signal = signalOf(payload, (input.now?.() ?? new Date()).toISOString())
+    const signal = signalOf(payload, at)
     if (signal === undefined) return
     const folder = attemptFolder(input.env)
     if ("why" in folder) return input.warn(`hub agent hook: ${folder.why}; ignored`)

@@ -57,10 +57,15 @@ const reading = (signal: AgentSignal): { readonly state: AgentState; readonly re
   }
 }
 
-/** The status after one more signal: `since` moves only when the state changes. */
+/**
+ * The status after one more signal: `since` moves only when the state changes. A signal older
+ * than the current state (a background hook of a tool call that lands after the turn's end)
+ * counts as activity but changes nothing.
+ */
 export const afterSignal = (current: AgentStatus, signal: AgentSignal): AgentStatus => {
   const next = reading(signal)
   const activeAt = signal.at > current.activeAt ? signal.at : current.activeAt
+  if (signal.at < current.since) return { ...current, activeAt }
   return next.state === current.state
     ? { ...current, reason: next.reason, activeAt }
     : { state: next.state, since: signal.at, reason: next.reason, activeAt }

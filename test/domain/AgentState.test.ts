@@ -34,6 +34,11 @@ describe("afterSignal: the agent's state from its hooks", () => {
     expect(afterSignal(startingAt(iso(0)), signal)).toMatchObject({ state, reason })
   })
 
+  it("a background hook that lands after the turn's end changes no state", () => {
+    const idle = fold([{ _tag: "busy", at: iso(1), doing: "using Bash" }, { _tag: "idle", at: iso(5) }])
+    expect(afterSignal(idle, { _tag: "busy", at: iso(4), doing: "using Bash" })).toEqual(idle)
+  })
+
   it("a late signal does not move the last activity back", () => {
     const now = afterSignal(startingAt(iso(10)), { _tag: "busy", at: iso(5), doing: "x" })
     expect(now.activeAt).toBe(iso(10))
