@@ -60,7 +60,8 @@ const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefi
     // 1. claim: released to `ready` on interruption, to `failed` with the step and reason on
     // any failure or defect. Its rollback is fenced on an unrecorded start, so it stands down
     // by itself once the commit, or the agent's own start, has landed.
-    const lease = yield* Effect.flatMap(Host, (host) => host.currentLease)
+    const host = yield* Host
+    const lease = yield* host.currentLease
     const claimed = yield* acquireRelease(
       store.claimNext(config.dispatchCap, lease).pipe(inStep("claim")),
       (claim, exit) => Option.match(claim, { onNone: () => Effect.void, onSome: (task) => releaseClaim(store, task, exit) })
@@ -90,14 +91,18 @@ const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefi
     // 3. window: a stale window of an earlier attempt goes first, so the name is ours alone
     // (a first attempt has none: reconcile kills an unrecorded one when it resets an attempt).
     // The resource is the window's slot, so that the release also finds a window that tmux
-    // made before it failed: by name, when tmux never said its id.
+    // made before it failed: by name, when tmux never said its id. Its release ends every
+    // process of the attempt first (what an agent starts with nohup or setsid outlives it).
     if (task.attempt > 1) yield* terminal.killWindowsNamed(task.id).pipe(inStep("window", task.id))
     const launch = yield* agent.launch(task, plan.dir).pipe(inStep("window", task.id))
     const slot = yield* acquireRelease(Ref.make(Option.none<Window>()), (slot, exit) =>
-      undo(exit, "window", Effect.flatMap(Ref.get(slot), Option.match({
-        onNone: () => terminal.killWindowsNamed(task.id),
-        onSome: (window) => terminal.killWindow(window)
-      }))))
+      undo(exit, "window", host.endSession(launch.sessionId).pipe(
+        Effect.zipRight(Ref.get(slot)),
+        Effect.flatMap(Option.match({
+          onNone: () => terminal.killWindowsNamed(task.id),
+          onSome: (window) => terminal.killWindow(window)
+        }))
+      )))
     const window = yield* terminal.openWindow({ name: task.id, cwd: plan.dir, env: launch.env, command: launch.command }).pipe(
       Effect.tap((opened) => Ref.set(slot, Option.some(opened))),
       inStep("window", task.id)

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { Agent } from "../agent/Agent.js"
+import { sessionIdFor } from "../agent/session.js"
 import { Host } from "../host/Host.js"
 import type { TaskStatus } from "../domain/Task.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
@@ -48,6 +49,8 @@ export const reconcile = Effect.gen(function* () {
     fence: { readonly unstarted?: boolean } = {}
   ) =>
     Effect.gen(function* () {
+      // Whatever the attempt left running (started with nohup or setsid) ends with it.
+      yield* host.endSession(sessionIdFor(task.id, task.attempt))
       const ref = { id: task.id, attempt: task.attempt, windowId: task.window_id, ...fence }
       const applied = yield* store.reconcile(ref, to, reason, error)
       changed.push({ taskId: task.id, attempt: task.attempt, from: task.status, to, reason, applied })

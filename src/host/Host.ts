@@ -1,4 +1,4 @@
-import { Context, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer, Schedule } from "effect"
 import * as fs from "node:fs"
 import type { Lease } from "../store/TaskStore.js"
 
@@ -17,6 +17,12 @@ export class Host extends Context.Tag("hub/Host")<Host, {
   readonly currentLease: Effect.Effect<Lease>
   /** Live while its process runs: same pid, same start time, not a zombie. */
   readonly isLeaseLive: (lease: LeaseFields) => Effect.Effect<boolean>
+  /**
+   * Ends every process of an attempt: those whose environment holds its `HUB_SESSION_ID`
+   * (every process an agent starts inherits it, even under `nohup` or `setsid`), never this
+   * process or its ancestors. TERM, then KILL after `grace`. Returns how many there were.
+   */
+  readonly endSession: (sessionId: string, grace?: Duration.DurationInput) => Effect.Effect<number>
 }>() {}
 
 interface ProcStat {
@@ -54,11 +60,71 @@ export const leaseIsLive = (lease: LeaseFields, hasProc = fs.existsSync("/proc/s
   return lease.lease_start === null || lease.lease_start === "unknown" || lease.lease_start === stat.start
 }
 
+/** This process and its ancestors: a `hub task cancel` an agent runs must not end itself. */
+export const selfAndAncestors = (): Set<number> => {
+  const pids = new Set<number>()
+  for (let pid = process.pid; pid > 1 && !pids.has(pid);) {
+    pids.add(pid)
+    try {
+      const text = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
+      pid = Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[1])
+    } catch {
+      break
+    }
+  }
+  return pids
+}
+
+/** The pids whose environment names the session (unreadable ones, another user's, are not ours). */
+export const sessionProcesses = (sessionId: string, spared: ReadonlySet<number> = selfAndAncestors()): Array<number> => {
+  const needle = Buffer.from(`\0HUB_SESSION_ID=${sessionId}\0`)
+  const first = Buffer.from(`HUB_SESSION_ID=${sessionId}\0`)
+  const found: Array<number> = []
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || spared.has(Number(name))) continue
+    try {
+      const environ = fs.readFileSync(`/proc/${name}/environ`)
+      if (environ.includes(needle) || environ.subarray(0, first.length).equals(first)) found.push(Number(name))
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found
+}
+
+const signal = (pids: ReadonlyArray<number>, sig: NodeJS.Signals) => {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig)
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+const alive = (pids: ReadonlyArray<number>) => pids.filter((pid) => leaseIsLive({ lease_pid: pid, lease_start: null }))
+
 export const makeHost = Effect.sync(() => {
   const hasProc = fs.existsSync("/proc/self/stat")
+  const endSession = (sessionId: string, grace: Duration.DurationInput = "2 seconds") =>
+    Effect.gen(function* () {
+      if (!hasProc) return 0
+      const pids = yield* Effect.sync(() => sessionProcesses(sessionId))
+      if (pids.length === 0) return 0
+      yield* Effect.sync(() => signal(pids, "SIGTERM"))
+      // Wait for them to go (polling /proc: a process's end sends us no event), then KILL.
+      yield* Effect.sync(() => alive(pids)).pipe(
+        Effect.repeat({ until: (left) => left.length === 0, schedule: Schedule.spaced("25 millis") }),
+        Effect.timeout(grace),
+        Effect.ignore
+      )
+      yield* Effect.sync(() => signal(alive(pids), "SIGKILL"))
+      return pids.length
+    })
   return Host.of({
     currentLease: Effect.sync(() => ({ pid: process.pid, start: readStat(process.pid)?.start ?? "unknown" })),
-    isLeaseLive: (lease) => Effect.sync(() => leaseIsLive(lease, hasProc))
+    isLeaseLive: (lease) => Effect.sync(() => leaseIsLive(lease, hasProc)),
+    endSession
   })
 })
 

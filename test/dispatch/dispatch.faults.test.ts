@@ -327,7 +327,7 @@ describe("dispatch races (found by the chaos runner)", () => {
 const agentReports = (attempt: number, log: Array<string>) =>
   changeStatus(TASK, "report", "in-review", { actor: "agent", reason: "reported in-review" }, {
     sessionId: sessionIdFor(TASK, attempt)
-  }).pipe(Effect.provide(recordingTerminal(log)), Effect.orDie, Effect.asVoid)
+  }).pipe(Effect.provide(recordingTerminal(log)), Effect.provide(fakeHost), Effect.orDie, Effect.asVoid)
 
 const OWN_START = "agent started (it reported before its dispatcher recorded it)"
 
@@ -385,7 +385,7 @@ describe("an agent that reports before its dispatcher commits (chaos F2)", () =>
         session, windowName: "TASK-0001", windowId, panePid: 99, dead: false, deadStatus: null
       })
       let panes: ReadonlyArray<Pane> = []
-      const layers = Layer.mergeAll(faultyStore(), recordingTerminal(log, undefined, () => panes)).pipe(
+      const layers = Layer.mergeAll(faultyStore(), recordingTerminal(log, undefined, () => panes), fakeHost).pipe(
         Layer.provideMerge(sandboxConfig(sandbox))
       )
       const windows = yield* Effect.gen(function* () {

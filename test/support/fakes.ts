@@ -135,6 +135,7 @@ export const fakeHost = Layer.succeed(
   Host,
   Host.of({
     currentLease: Effect.succeed({ pid: 4242, start: "fake" }),
-    isLeaseLive: () => Effect.succeed(false)
+    isLeaseLive: () => Effect.succeed(false),
+    endSession: () => Effect.succeed(0)
   })
 )
