@@ -6,14 +6,16 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { DEFAULT_AGENT_COMMAND } from "../../src/agent/Agent.js"
 import {
   type ClaudeStep,
   FAKE_CLAUDE_BIN,
   handlerRuns,
   readClaudeLog,
+  SKIP_BYPASS_WARNING,
   transcriptPathFor,
+  trustFolder,
   waitForRecord,
   writeScript
 } from "./fakeClaude.js"
@@ -30,7 +32,7 @@ interface World {
 }
 
 const worlds: Array<World> = []
-afterEach(() => {
+afterAll(() => {
   for (const w of worlds.splice(0)) fs.rmSync(w.dir, { recursive: true, force: true })
 })
 
@@ -39,6 +41,7 @@ const world = (): World => {
   const w = { dir, home: path.join(dir, "home"), work: path.join(dir, "work"), log: path.join(dir, "claude.log"), out: path.join(dir, "out") }
   fs.mkdirSync(w.home, { recursive: true })
   fs.mkdirSync(w.work, { recursive: true })
+  trustFolder(w.home, fs.realpathSync(w.work))
   worlds.push(w)
   return w
 }
@@ -89,10 +92,10 @@ const claude = (
 
 const events = (w: World) => readClaudeLog(w.log).flatMap((r) => (r.kind === "event" ? [r.event] : []))
 
-describe("the stand-in claude", () => {
+describe.concurrent("the stand-in claude", () => {
   it("runs a shell-form handler with the event's JSON on stdin, and records its run", async () => {
     const w = world()
-    const settings = writeSettings(path.join(w.dir, "hub-settings.json"), { PreToolUse: [{ matcher: "Bash", hooks: [appendStdin] }] })
+    const settings = writeSettings(path.join(w.dir, "hub-settings.json"), { PreToolUse: [{ matcher: "Bash", hooks: [appendStdin] }] }, SKIP_BYPASS_WARNING)
     const r = await claude(w, { args: ["--settings", settings, "--dangerously-skip-permissions"], steps: [{ tool: "Bash", input: { command: "ls" } }, { exit: 0 }] }).done
     expect(r.code).toBe(0)
     const [input] = inputs(w)
@@ -184,7 +187,7 @@ describe("the stand-in claude", () => {
     const t0 = Date.now()
     const r = await claude(w, { args: ["--settings", settings, "do it"], steps: [{ event: "UserPromptSubmit" }, { exit: 0 }] }).done
     expect(r.code).toBe(0)
-    expect(Date.now() - t0).toBeLessThan(5_000)
+    expect(Date.now() - t0).toBeLessThan(15_000) // not the 30 s the handler would sleep
     expect(handlerRuns(w.log, "UserPromptSubmit")).toMatchObject([{ timedOut: true, exitCode: null, signal: "SIGKILL" }])
     expect(readClaudeLog(w.log).find((x) => x.kind === "event" && x.event === "UserPromptSubmit")).toMatchObject({ input: { prompt: "do it" } })
   })
@@ -296,7 +299,7 @@ describe("the stand-in claude", () => {
   it("takes hub's default agent command: session id, model, system prompt and task prompt", async () => {
     const w = world()
     const r = await claude(w, {
-      shell: DEFAULT_AGENT_COMMAND,
+      shell: `${DEFAULT_AGENT_COMMAND} --settings '${JSON.stringify(SKIP_BYPASS_WARNING)}'`,
       steps: [{ event: "UserPromptSubmit" }, { exit: 0 }],
       env: { HUB_SESSION_ID: SESSION, HUB_MODEL: "opus", HUB_SYSTEM_PROMPT: "You work for hub.", HUB_TASK_PROMPT: "Fix the 'bug' in $PATH" }
     }).done
@@ -304,6 +307,45 @@ describe("the stand-in claude", () => {
     const start = readClaudeLog(w.log).find((x) => x.kind === "start")
     expect(start).toMatchObject({ session_id: SESSION, argv: expect.arrayContaining(["--model", "opus", "--append-system-prompt", "You work for hub."]) })
     expect(readClaudeLog(w.log).find((x) => x.kind === "event")).toMatchObject({ input: { prompt: "Fix the 'bug' in $PATH", permission_mode: "bypassPermissions" } })
+  })
+
+  it("stops at the trust dialog in a folder nobody trusted, and runs no hook", async () => {
+    const w = world()
+    fs.rmSync(path.join(w.home, ".claude.json"))
+    writeSettings(path.join(w.home, ".claude", "settings.json"), { SessionStart: [{ hooks: [appendStdin] }], SessionEnd: [{ hooks: [appendStdin] }] })
+    const run = claude(w)
+    await waitForRecord(w.log, (x) => x.kind === "dialog")
+    run.closeStdin()
+    const r = await run.done
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("trust")
+    expect(readClaudeLog(w.log).find((x) => x.kind === "dialog")).toMatchObject({ dialog: "trust" })
+    expect(events(w)).toEqual([])
+    expect(inputs(w)).toEqual([])
+  })
+
+  it("counts a trusted parent folder, and -p as trusted", async () => {
+    const w = world()
+    fs.rmSync(path.join(w.home, ".claude.json"))
+    const settings = writeSettings(path.join(w.dir, "s.json"), { Stop: [{ hooks: [appendStdin] }] })
+    expect((await claude(w, { args: ["-p", "--settings", settings], steps: [{ event: "Stop" }] }).done).code).toBe(0)
+    trustFolder(w.home, fs.realpathSync(w.dir))
+    expect((await claude(w, { args: ["--settings", settings], steps: [{ event: "Stop" }, { exit: 0 }] }).done).code).toBe(0)
+    expect(inputs(w)).toHaveLength(2)
+  })
+
+  it("stops at the bypass-permissions warning unless user or --settings skip it (a project file cannot)", async () => {
+    const w = world()
+    writeSettings(path.join(w.work, ".claude", "settings.json"), { Stop: [{ hooks: [appendStdin] }] }, SKIP_BYPASS_WARNING)
+    const run = claude(w, { args: ["--dangerously-skip-permissions"], steps: [{ event: "Stop" }, { exit: 0 }] })
+    await waitForRecord(w.log, (x) => x.kind === "dialog")
+    process.kill(run.pid, "SIGHUP")
+    expect((await run.done).code).toBe(129)
+    expect(readClaudeLog(w.log).find((x) => x.kind === "dialog")).toMatchObject({ dialog: "bypass-permissions" })
+    expect(inputs(w)).toEqual([])
+    const inline = JSON.stringify(SKIP_BYPASS_WARNING)
+    expect((await claude(w, { args: ["--dangerously-skip-permissions", "--settings", inline], steps: [{ event: "Stop" }, { exit: 0 }] }).done).code).toBe(0)
+    expect(inputs(w)).toMatchObject([{ hook_event_name: "Stop", permission_mode: "bypassPermissions" }])
   })
 
   it("refuses a session id that is not a UUID", async () => {

@@ -75,10 +75,27 @@ export type ClaudeLogRecord =
     readonly cancelled?: true
     readonly skipped?: string
   }
+  | { readonly kind: "trust"; readonly at: string; readonly trusted: boolean; readonly key: string | null; readonly candidates?: ReadonlyArray<string> }
+  | { readonly kind: "dialog"; readonly at: string; readonly dialog: "trust" | "bypass-permissions" }
   | { readonly kind: "run"; readonly at: string; readonly command: string; readonly exitCode?: number | null; readonly error?: string }
   | { readonly kind: "signal"; readonly at: string; readonly signal: string }
   | { readonly kind: "error"; readonly at: string; readonly message: string }
   | { readonly kind: "exit"; readonly at: string; readonly code: number; readonly reason: string }
+
+/**
+ * Marks `folder` trusted in `<home>/.claude.json` as Claude Code's trust dialog would (keeping
+ * every other key): without it an interactive stand-in stops at the trust dialog and runs no hook.
+ */
+export const trustFolder = (home: string, folder: string): void => {
+  const file = path.join(home, ".claude.json")
+  const data = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {}
+  const projects = data.projects ?? {}
+  projects[folder] = { ...projects[folder], hasTrustDialogAccepted: true }
+  fs.writeFileSync(file, JSON.stringify({ ...data, projects }, null, 2))
+}
+
+/** Settings that let a session start in bypassPermissions without its warning dialog. */
+export const SKIP_BYPASS_WARNING = { skipDangerousModePermissionPrompt: true } as const
 
 /** Every record of a stand-in's log so far (none when it has not written one yet). */
 export const readClaudeLog = (file: string): Array<ClaudeLogRecord> => {
