@@ -89,6 +89,24 @@ describe("invalid values: exit 1, one line, nothing created or changed", () => {
   for (const c of cases) it(name(c), () => refused(c, 1))
 })
 
+describe("a value outside an option's choices: exit 1, one line naming the valid ones", () => {
+  const cases: ReadonlyArray<Case> = [
+    { args: ["task", "create", "--title", "x", "--kind", "foo"], message: /'foo' \(one of: implement, review, debug\)/ },
+    { args: ["task", "create", "--title", "x", "--kind=foo"], message: /'foo' \(one of: implement, review, debug\)/ },
+    { args: ["task", "create", "--title", "x", "--kind", ""], message: /'' \(one of: implement, review, debug\)/ },
+    { args: ["task", "create", "--title", "x", "--status", "done"], message: /'done' \(one of: ready, backlog\)/ },
+    {
+      args: ["task", "list", "--status", "ready", "--status", "bogus"],
+      message: /'bogus' \(one of: backlog, ready, in-progress, blocked, in-review, done, failed, cancelled\)/
+    },
+    // What a report may set is what the transition table lets a report reach.
+    { args: ["task", "report", "$ID", "--status", "ready"], message: /'ready' \(one of: in-progress, blocked, in-review, done, failed\)/ },
+    { args: ["task", "report", "$ID", "--status", "cancelled"], message: /'cancelled' \(one of: in-progress, blocked, in-review, done, failed\)/ },
+    { args: ["task", "comment", "$ID", "--content", "hi", "--author", "robot"], message: /'robot' \(one of: human, agent\)/ }
+  ]
+  for (const c of cases) it(name(c), () => refused(c, 1))
+})
+
 describe("bad ids: exit 1, one line", () => {
   const cases: ReadonlyArray<Case> = [
     { args: ["task", "show", "abc"], message: /abc/ },

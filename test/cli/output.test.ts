@@ -7,7 +7,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { BIN, makeSandbox, ROOT, type Sandbox } from "../support/sandbox.js"
-import { bulkInsert, create, ensureBuilt, hub, ok } from "./helpers.js"
+import { bulkInsert, create, ensureBuilt, hub, ok, runProgram } from "./helpers.js"
 
 beforeAll(ensureBuilt, 180_000)
 
@@ -67,18 +67,9 @@ describe("a reader that stops early", () => {
     const rcFile = path.join(sb.dir, "rc")
     const errFile = path.join(sb.dir, "err")
     const script = `{ "$NODE" "$BIN" task list 2>"$ERR_FILE"; echo $? >"$RC_FILE"; } | head -1`
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn("sh", ["-c", script], {
-        cwd: sb.dir,
-        env: { ...sb.env, NODE: process.execPath, BIN, ERR_FILE: errFile, RC_FILE: rcFile },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c))
-      child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
-      child.on("error", reject)
-      child.on("close", (code) => resolve({ code, stdout, stderr }))
+    const r = await runProgram("sh", ["-c", script], {
+      cwd: sb.dir,
+      env: { ...sb.env, NODE: process.execPath, BIN, ERR_FILE: errFile, RC_FILE: rcFile }
     })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^ID\s+STATUS\s+KIND\s+REPO\s+TITLE\n$/)
@@ -87,3 +78,4 @@ describe("a reader that stops early", () => {
     expect(fs.readFileSync(rcFile, "utf8").trim()).toBe("0")
   })
 })
+
