@@ -7,7 +7,7 @@ import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { HubLive } from "../layers.js"
 import { checkArgs } from "./argv.js"
 import { ANSI, cliText, colourWanted } from "./help.js"
-import { Reported } from "./output.js"
+import { printable, Reported } from "./output.js"
 import { cli } from "./root.js"
 import { signalExitCode } from "./signals.js"
 
@@ -52,7 +52,7 @@ export const verdict = (exit: Exit.Exit<void, unknown>): { readonly code: number
 /** Log lines go to stderr, one per line, and never mix with stdout's data. */
 const logger = Logger.make(({ logLevel, message, date }) => {
   const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
-  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${oneLine(text)}\n`)
+  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${printable(oneLine(text))}\n`)
 })
 
 /**
@@ -72,7 +72,7 @@ const withHubConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 export const runCli = (argv: ReadonlyArray<string>) => {
   const checked = checkArgs(argv.slice(2))
   if (Either.isLeft(checked)) {
-    process.stderr.write(`hub: ${checked.left.message}\n`)
+    process.stderr.write(`hub: ${printable(checked.left.message)}\n`)
     process.exitCode = checked.left.code
     return
   }
@@ -97,7 +97,7 @@ export const runCli = (argv: ReadonlyArray<string>) => {
   process.on("SIGTERM", onSignal)
   fiber.addObserver((exit) => {
     const { code, message } = verdict(exit)
-    if (message) process.stderr.write(`hub: ${message}\n`)
+    if (message) process.stderr.write(`hub: ${printable(message)}\n`)
     if (resend !== undefined) clearInterval(resend)
     process.removeListener("SIGINT", onSignal)
     process.removeListener("SIGTERM", onSignal)

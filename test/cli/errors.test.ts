@@ -77,6 +77,8 @@ describe("invalid values: exit 1, one line, nothing created or changed", () => {
     { args: ["task", "create", "--title", "x", "--status", "in-progress"], message: /in-progress/ },
     { args: ["task", "create", "--title", "x", "--repo", "not-a-repo"], message: /not-a-repo/ },
     { args: ["task", "create", "--title", "x", "--repo", "acme/../../etc"], message: /acme/ },
+    // The bad value is echoed, its control characters escaped (failsWith checks for ESC).
+    { args: ["task", "create", "--title", "x", "--repo", "\u001b[31mred"], message: /'\\u001b\[31mred'/ },
     { args: ["task", "create", "--title", "x", "--link", "not a url"], message: /not a url/ },
     { args: ["task", "create", "--title", "x", "--link", "https://example.com/ok", "--link", "nope"], message: /nope/ },
     { args: ["task", "list", "--status", "bogus"], message: /bogus/ },

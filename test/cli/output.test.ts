@@ -1,6 +1,7 @@
 /**
- * The bin as a process: `hub --version`, and `hub task list | head -1` with many tasks, where
- * the reader goes away early (EPIPE on stdout is a quiet exit, not an error).
+ * The bin as a process: `hub --version`, `hub task list | head -1` with many tasks, where
+ * the reader goes away early (EPIPE on stdout is a quiet exit, not an error), and task text
+ * that holds terminal control characters.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
@@ -79,3 +80,33 @@ describe("a reader that stops early", () => {
   })
 })
 
+describe("task text with control characters", () => {
+  let sb: Sandbox
+  beforeAll(() => {
+    sb = makeSandbox("cli-control")
+  })
+  afterAll(() => sb?.dispose())
+
+  const title = "\u001b[31mred\u001b[0m, a bell\u0007, a return\r, a CSI \u009b2J"
+  const description = "line one\n\u001b]0;a window title\u0007\ttabbed"
+
+  it("is printed escaped in text, never as control characters; JSON keeps it exact", async () => {
+    const id = ok(await hub(sb, ["task", "create", "--title", title, "--description", description])).trim()
+    ok(await hub(sb, ["task", "comment", id, "--content", "\u001b[2Jcleared?"]))
+    const outputs = [
+      ok(await hub(sb, ["task", "list"])),
+      ok(await hub(sb, ["task", "show", id])),
+      ok(await hub(sb, ["task", "list", "--json"])),
+      ok(await hub(sb, ["task", "show", id, "--json"]))
+    ]
+    for (const output of outputs) expect(output).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+    // A table's title is one line (its white space, the return too, folded into spaces).
+    expect(outputs[0]).toContain("\\u001b[31mred\\u001b[0m, a bell\\u0007, a return , a CSI \\u009b2J")
+    expect(outputs[1]).toContain("\\u001b]0;a window title\\u0007\ttabbed")
+    expect(outputs[1]).toContain("\\u001b[2Jcleared?")
+    const shown = JSON.parse(outputs[3]!) as { title: string; description: string; comments: Array<{ text: string }> }
+    expect(shown).toMatchObject({ title, description })
+    expect(shown.comments[0]!.text).toBe("\u001b[2Jcleared?")
+    expect((JSON.parse(outputs[2]!) as Array<{ title: string }>)[0]!.title).toBe(title)
+  })
+})
