@@ -5,6 +5,7 @@ import { HubConfig, hubPaths } from "../config.js"
 import { AgentError } from "../domain/errors.js"
 import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
+import { makePrivateDir, PRIVATE_FILE, writePrivateFile } from "../shared/files.js"
 import { runProcess } from "../shared/process.js"
 import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
 import { claudeSettings } from "./settings.js"
@@ -30,7 +31,8 @@ export const WINDOW_COMMAND = "exec sh -c '" + [
   // A subshell: an `exit` in the agent command must not skip recording its status.
   "(eval \"$HUB_AGENT_COMMAND\")",
   "s=$?",
-  "echo \"$s\" > \"$HUB_RUN_DIR/exit.tmp\" && mv -f \"$HUB_RUN_DIR/exit.tmp\" \"$HUB_RUN_DIR/exit\"",
+  // Owner only, like the rest of the run folder; the umask is the agent's own business.
+  "(umask 077; echo \"$s\" > \"$HUB_RUN_DIR/exit.tmp\") && mv -f \"$HUB_RUN_DIR/exit.tmp\" \"$HUB_RUN_DIR/exit\"",
   "exit \"$s\""
 ].join("; ") + "'"
 
@@ -73,11 +75,33 @@ const runnable = (exe: string, pathVar: string) =>
     label: `sh (looking for ${exe})`
   }).pipe(Effect.map((result) => result.code === 0))
 
-/** Writes `file` whole or not at all, keeping its mode. */
+/**
+ * Writes `file` whole or not at all. An existing file keeps its mode (it is the user's, e.g.
+ * ~/.claude.json) and, when `file` is a symlink, stays where the link points; a new one is 0600.
+ */
 export const writeAtomic = (file: string, text: string) => {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
-  fs.writeFileSync(tmp, text, { mode: 0o600 })
-  fs.renameSync(tmp, file)
+  let target = file
+  let mode = PRIVATE_FILE
+  try {
+    target = fs.realpathSync(file)
+    mode = fs.statSync(target).mode & 0o7777
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error
+  }
+  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`
+  const fd = fs.openSync(tmp, "wx", PRIVATE_FILE)
+  try {
+    try {
+      fs.writeFileSync(fd, text)
+      fs.fchmodSync(fd, mode)
+    } finally {
+      fs.closeSync(fd)
+    }
+    fs.renameSync(tmp, target)
+  } catch (error) {
+    fs.rmSync(tmp, { force: true })
+    throw error
+  }
 }
 
 export const makeAgent = Effect.gen(function* () {
@@ -94,12 +118,12 @@ export const makeAgent = Effect.gen(function* () {
         const runDir = runDirFor(config.home, task.id, task.attempt)
         const system = systemPrompt(task.kind)
         const prompt = taskPrompt(task)
-        fs.mkdirSync(runDir, { recursive: true })
+        makePrivateDir(runDir, config.home)
         fs.rmSync(path.join(runDir, "exit"), { force: true })
-        fs.writeFileSync(path.join(runDir, "system-prompt"), system)
-        fs.writeFileSync(path.join(runDir, "task-prompt"), prompt)
+        writePrivateFile(path.join(runDir, "system-prompt"), system)
+        writePrivateFile(path.join(runDir, "task-prompt"), prompt)
         // The default agent's hooks report its state through `hub agent hook`.
-        if (isDefault) fs.writeFileSync(path.join(runDir, "settings.json"), JSON.stringify(claudeSettings(hubBin), null, 2))
+        if (isDefault) writePrivateFile(path.join(runDir, "settings.json"), JSON.stringify(claudeSettings(hubBin), null, 2))
         const sessionId = sessionIdFor(task.id, task.attempt)
         const inline = system.length + prompt.length <= MAX_INLINE_PROMPTS
           ? { HUB_SYSTEM_PROMPT: system, HUB_TASK_PROMPT: prompt }
@@ -173,8 +197,8 @@ export const makeAgent = Effect.gen(function* () {
     Effect.try({
       try: () => {
         const runDir = runDirFor(config.home, taskId, attempt)
-        fs.mkdirSync(runDir, { recursive: true })
-        fs.writeFileSync(path.join(runDir, "void"), "")
+        makePrivateDir(runDir, config.home)
+        writePrivateFile(path.join(runDir, "void"), "")
       },
       catch: (error) => new AgentError({ message: `cannot call off ${taskId}#${attempt}: ${(error as Error).message}` })
     })

@@ -1,10 +1,11 @@
-import { Command, Options } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { dispatchPass, preflight } from "../dispatch/pass.js"
 import { reconcile } from "../dispatch/reconcile.js"
+import { jsonOption } from "./options.js"
 import { err, json, out, Reported, taskJson } from "./output.js"
 
-export const dispatchCommand = Command.make("dispatch", { json: Options.boolean("json") }, (o) =>
+export const dispatchCommand = Command.make("dispatch", { json: jsonOption("{started, failed}") }, (o) =>
   Effect.gen(function* () {
     yield* preflight
     yield* reconcile

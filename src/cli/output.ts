@@ -4,8 +4,17 @@ import type { Task, TaskEvent } from "../domain/Task.js"
 /** The command already said what went wrong; exit with `code`. */
 export class Reported extends Data.TaggedError("Reported")<{ readonly code: number }> {}
 
-export const out = (text: string) => Effect.sync(() => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`))
-export const err = (text: string) => Effect.sync(() => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`))
+/**
+ * Control characters other than newline and tab, as `\u001b`: task text (a title, a comment, a
+ * git message) must not drive the reader's terminal. In JSON they can only stand inside
+ * strings, where this is the same escape JSON.stringify writes for the C0 ones itself.
+ */
+export const printable = (text: string) =>
+  text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+const line = (text: string) => printable(text.endsWith("\n") ? text : `${text}\n`)
+export const out = (text: string) => Effect.sync(() => void process.stdout.write(line(text)))
+export const err = (text: string) => Effect.sync(() => void process.stderr.write(line(text)))
 export const json = (value: unknown) => out(JSON.stringify(value, null, 2))
 
 /** A task as scripts see it (`--json`): the store's bookkeeping (rev) stays inside. */

@@ -1,15 +1,15 @@
 import { ValidationError } from "@effect/cli"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import { Cause, Console, Effect, Exit, FiberId, Layer, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Effect, Either, Exit, FiberId, Layer, Logger, LogLevel, Option } from "effect"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { HubLive } from "../layers.js"
-import { Reported } from "./output.js"
+import { checkArgs } from "./argv.js"
+import { ANSI, cliText, colourWanted } from "./help.js"
+import { printable, Reported } from "./output.js"
 import { cli } from "./root.js"
 import { signalExitCode } from "./signals.js"
-
-const ANSI = /\u001b\[[0-9;]*m/g
 
 /** @effect/cli prints multi-line help on a usage error; hub prints one line instead. */
 const usageLine = (error: ValidationError.ValidationError): string => {
@@ -52,43 +52,37 @@ export const verdict = (exit: Exit.Exit<void, unknown>): { readonly code: number
 /** Log lines go to stderr, one per line, and never mix with stdout's data. */
 const logger = Logger.make(({ logLevel, message, date }) => {
   const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
-  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${oneLine(text)}\n`)
+  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${printable(oneLine(text))}\n`)
 })
 
-/** Swallows @effect/cli's own error printing (multi-line help); hub prints one line itself. */
-const withQuietErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Console.consoleWith((console) => Effect.withConsole(effect, { ...console, error: () => Effect.void }))
-
 /**
- * Options that take a value. @effect/cli quietly ignores a repeated one (`--link`,
- * `--status`) given last with no value; a missing value is a usage error.
+ * @effect/cli's own printing: its errors (multi-line help) are swallowed, hub prints one line
+ * itself; its help and completion scripts are mended (see help.ts).
  */
-const VALUE_OPTIONS = new Set([
-  "--title", "--kind", "--repo", "--description", "--link", "--status", "--content", "--author",
-  "--url", "--reason", "--after", "--older-than", "--interval"
-])
-
-export const missingValue = (argv: ReadonlyArray<string>): string | undefined => {
-  const last = argv[argv.length - 1]
-  return argv.length > 2 && last !== undefined && VALUE_OPTIONS.has(last)
-    ? `Expected a value following option: '${last}' (see --help)`
-    : undefined
-}
+const withHubConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Console.consoleWith((console) => {
+    const colour = colourWanted(process.stdout.isTTY, process.env)
+    return Effect.withConsole(effect, {
+      ...console,
+      log: (...args) => console.log(...args.map((a) => (typeof a === "string" ? cliText(a, colour) : a))),
+      error: () => Effect.void
+    })
+  })
 
 export const runCli = (argv: ReadonlyArray<string>) => {
-  const usage = missingValue(argv)
-  if (usage !== undefined) {
-    process.stderr.write(`hub: ${usage}\n`)
-    process.exitCode = 2
+  const checked = checkArgs(argv.slice(2))
+  if (Either.isLeft(checked)) {
+    process.stderr.write(`hub: ${printable(checked.left.message)}\n`)
+    process.exitCode = checked.left.code
     return
   }
-  const program = cli(argv).pipe(
+  const program = cli([...argv.slice(0, 2), ...checked.right]).pipe(
     Effect.provide(HubLive),
     // What @effect/cli itself needs (not NodeContext: its command executor and workers are unused).
     Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
     Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
     Logger.withMinimumLogLevel(LogLevel.Warning),
-    withQuietErrors
+    withHubConsole
   )
   const fiber = Effect.runFork(program)
   // Keep both listeners until the end: finalizers are uninterruptible, so a further signal
@@ -103,7 +97,7 @@ export const runCli = (argv: ReadonlyArray<string>) => {
   process.on("SIGTERM", onSignal)
   fiber.addObserver((exit) => {
     const { code, message } = verdict(exit)
-    if (message) process.stderr.write(`hub: ${message}\n`)
+    if (message) process.stderr.write(`hub: ${printable(message)}\n`)
     if (resend !== undefined) clearInterval(resend)
     process.removeListener("SIGINT", onSignal)
     process.removeListener("SIGTERM", onSignal)
