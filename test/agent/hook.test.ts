@@ -165,3 +165,28 @@ describe("hub agent hook (the bin)", () => {
     }
   })
 })
+
+describe("hub agent hook through the whole CLI", () => {
+  it("has help of its own, and records a report given as its argument like the fast path", async () => {
+    const sandbox = withAttempts("hook-cli")
+    try {
+      const help = await sandbox.hub(["agent", "hook", "--help"])
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain("always exits 0, prints nothing on stdout")
+      const done = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        // Four arguments after the bin: the launcher leaves this to the whole CLI.
+        const child = spawn(process.execPath, [BIN, "agent", "hook", JSON.stringify({ state: "busy", message: "x" }), "--"], {
+          env: { PATH: process.env.PATH, ...windowEnv(sandbox, 2) }, stdio: ["ignore", "pipe", "pipe"]
+        })
+        let stdout = ""
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+        child.on("close", (code) => resolve({ code, stdout }))
+      })
+      expect(done.code).toBe(0)
+      expect(done.stdout).toBe("")
+      expect(signals(sandbox, 2)).toMatchObject([{ _tag: "busy", doing: "x" }])
+    } finally {
+      sandbox.dispose()
+    }
+  })
+})
