@@ -4,7 +4,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Readable } from "node:stream"
-import { runHook, SIGNALS_FILE } from "../../src/agent/hook.js"
+import { runHook, SESSION_FILE, SIGNALS_FILE } from "../../src/agent/hook.js"
 import { sessionIdFor } from "../../src/agent/session.js"
 import { listenForPokes } from "../../src/shared/wake.js"
 import { BIN, makeSandbox, type Sandbox } from "../support/sandbox.js"
@@ -15,7 +15,12 @@ const STOP = JSON.stringify({ session_id: "c", transcript_path: "/t", cwd: "/w",
 /** A sandbox whose task has run folders for attempts 1 and 2 (2 is current). */
 const withAttempts = (name: string) => {
   const sandbox = makeSandbox(name)
-  for (const n of [1, 2]) fs.mkdirSync(path.join(sandbox.hubHome, "runs", TASK, String(n)), { recursive: true })
+  for (const n of [1, 2]) {
+    const dir = path.join(sandbox.hubHome, "runs", TASK, String(n))
+    fs.mkdirSync(dir, { recursive: true })
+    // As Agent.launch writes it: what a hook's HUB_SESSION_ID must match.
+    fs.writeFileSync(path.join(dir, SESSION_FILE), sessionIdFor(TASK, n))
+  }
   return sandbox
 }
 
@@ -153,8 +158,6 @@ describe("hub agent hook (the bin)", () => {
     const sandbox = withAttempts("hook-unusable")
     try {
       const folder = path.join(sandbox.hubHome, "runs", TASK, "2")
-      fs.rmSync(folder, { recursive: true })
-      fs.mkdirSync(folder)
       fs.mkdirSync(path.join(folder, SIGNALS_FILE))
       const result = await runBin(windowEnv(sandbox, 2), STOP)
       expect(result.code).toBe(0)
