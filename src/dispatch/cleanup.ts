@@ -1,6 +1,6 @@
 import { Clock, Duration, Effect } from "effect"
 import * as fs from "node:fs"
-import { isTerminal } from "../domain/Task.js"
+import { FINISHED, isFinished } from "../domain/transitions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { Workspace } from "../workspace/Workspace.js"
 
@@ -23,9 +23,9 @@ export const cleanup = (options: { readonly olderThan: Duration.DurationInput; r
     const now = yield* Clock.currentTimeMillis
     const limit = Duration.toMillis(options.olderThan)
     const entries: Array<CleanupEntry> = []
-    const tasks = yield* store.list({ all: true, statuses: ["done", "failed", "cancelled"] })
+    const tasks = yield* store.list({ all: true, statuses: FINISHED })
     for (const task of tasks) {
-      if (!isTerminal(task.status) || task.workspace === null) continue
+      if (!isFinished(task.status) || task.workspace === null) continue
       const dir = task.workspace
       if (!(yield* Effect.sync(() => fs.existsSync(dir)))) continue
       if (now - Date.parse(task.updated_at) < limit) continue

@@ -1,17 +1,18 @@
 import { SqlClient, type SqlError } from "@effect/sql"
 import { Clock, Context, Effect, Either, Layer, Option } from "effect"
 import { InvalidTransition, StoreError, TaskNotFound } from "../domain/errors.js"
-import {
-  type Actor,
-  type Author,
-  type Task,
-  type TaskEvent,
-  type TaskKind,
-  type TaskStatus,
-  TERMINAL_STATUSES
-} from "../domain/Task.js"
+import type { Actor, Author, Task, TaskEvent, TaskKind, TaskStatus } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
-import { checkTransition, type Move } from "../domain/transitions.js"
+import {
+  checkTransition,
+  CLAIMABLE,
+  CLAIMED,
+  COMMITTABLE,
+  FINISHED,
+  type Move,
+  RECONCILE_FROM,
+  ROLLBACK_FROM
+} from "../domain/transitions.js"
 import { type EventRow, eventFromRow, taskFromRow, type TaskRow } from "./rows.js"
 import { SqlLive } from "./Sql.js"
 
@@ -161,7 +162,7 @@ export const makeTaskStore = Effect.gen(function* () {
       const byStatus = statuses ? sql`status IN ${sql.in(statuses)}` : sql`1 = 1`
       const recent = filter.all
         ? sql`1 = 1`
-        : sql`(status NOT IN ${sql.in(TERMINAL_STATUSES)} OR updated_at >= ${since})`
+        : sql`(status NOT IN ${sql.in(FINISHED)} OR updated_at >= ${since})`
       const rows = yield* sql<TaskRow>`SELECT * FROM tasks WHERE ${byStatus} AND ${recent} ORDER BY seq`
       return rows.map(taskFromRow)
     }).pipe(Effect.mapError(storeError))
@@ -217,7 +218,7 @@ export const makeTaskStore = Effect.gen(function* () {
 
   const link = (id: TaskId, url: string) => appendJson(id, "links", url)
 
-  const inProgress = sql<TaskRow>`SELECT * FROM tasks WHERE status = 'in-progress' ORDER BY seq`.pipe(
+  const inProgress = sql<TaskRow>`SELECT * FROM tasks WHERE status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`.pipe(
     Effect.map((rows) => rows.map(taskFromRow)),
     Effect.mapError(storeError)
   )
@@ -227,13 +228,13 @@ export const makeTaskStore = Effect.gen(function* () {
       const at = yield* now
       // The cap check and the claim are one statement, so one write lock covers both.
       const rows = yield* sql<TaskRow>`
-        UPDATE tasks SET status = 'in-progress', attempt = attempt + 1, rev = rev + 1,
+        UPDATE tasks SET status = ${CLAIMED}, attempt = attempt + 1, rev = rev + 1,
                lease_pid = ${lease.pid}, lease_start = ${lease.start}, error = NULL,
                window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
                tmux_session = NULL, workspace_fresh = 0, started_at = NULL,
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
-        WHERE seq = (SELECT seq FROM tasks WHERE status = 'ready' ORDER BY seq LIMIT 1)
-          AND (SELECT count(*) FROM tasks WHERE status = 'in-progress') < ${cap}
+        WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1)
+          AND (SELECT count(*) FROM tasks WHERE status = ${CLAIMED}) < ${cap}
         RETURNING *`
       return Option.map(Option.fromNullable(rows[0]), taskFromRow)
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.claimNext"))
@@ -248,7 +249,7 @@ export const makeTaskStore = Effect.gen(function* () {
       const rows = yield* sql`
         UPDATE tasks SET status = ${to}, rev = rev + 1, error = ${error}, lease_pid = NULL,
                lease_start = NULL, change_actor = 'dispatcher', change_reason = ${reason}, updated_at = ${at}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress' AND started_at IS NULL
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(ROLLBACK_FROM)} AND started_at IS NULL
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.rollback"))
@@ -266,7 +267,7 @@ export const makeTaskStore = Effect.gen(function* () {
                window_id = ${w?.windowId ?? null}, pane_pid = ${w?.panePid ?? null},
                tmux_socket = ${w?.tmuxSocket ?? null}, tmux_session = ${w?.tmuxSession ?? null},
                rev = rev + 1, change_actor = 'agent', change_reason = ${reason}, updated_at = ${at}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress' AND started_at IS NULL
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = ${CLAIMED} AND started_at IS NULL
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.recordStart"))
@@ -284,7 +285,7 @@ export const makeTaskStore = Effect.gen(function* () {
                change_actor = CASE WHEN started_at IS NULL THEN 'dispatcher' ELSE change_actor END,
                change_reason = CASE WHEN started_at IS NULL THEN 'agent started' ELSE change_reason END,
                updated_at = CASE WHEN started_at IS NULL THEN ${at} ELSE updated_at END
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status NOT IN ('ready', 'backlog', 'cancelled')
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(COMMITTABLE)}
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.commitDispatch"))
@@ -295,7 +296,7 @@ export const makeTaskStore = Effect.gen(function* () {
       const rows = yield* sql`
         UPDATE tasks SET status = ${to}, rev = rev + 1, error = ${error}, lease_pid = NULL,
                lease_start = NULL, change_actor = 'reconciler', change_reason = ${reason}, updated_at = ${at}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress'
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(RECONCILE_FROM)}
           AND window_id IS ${ref.windowId} AND (${ref.unstarted ? 1 : 0} = 0 OR started_at IS NULL)
         RETURNING id`
       return rows.length > 0
