@@ -5,6 +5,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
 import { StoreError } from "../domain/errors.js"
+import { messageOf } from "../shared/messages.js"
 import { LATEST_MIGRATION, migrations } from "./migrations.js"
 
 const SQLITE_HEADER = "SQLite format 3\u0000"
@@ -49,7 +50,7 @@ const switchToWal = Effect.gen(function* () {
 }).pipe(
   Effect.retry({
     schedule: Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(250))),
-    while: (error) => typeof error === "string" || /locked|busy/i.test(describe(error))
+    while: (error) => typeof error === "string" || /locked|busy/i.test(messageOf(error))
   })
 )
 
@@ -99,14 +100,7 @@ export const SqlLive = Layer.unwrapEffect(
   Layer.catchAllCause((cause) => {
     const error = Cause.squash(cause)
     return Layer.fail(
-      error instanceof StoreError ? error : new StoreError({ message: `cannot open the database: ${describe(error)}` })
+      error instanceof StoreError ? error : new StoreError({ message: `cannot open the database: ${messageOf(error)}` })
     )
   })
 )
-
-const describe = (error: unknown): string =>
-  typeof error === "object" && error !== null && "cause" in error && error.cause instanceof Error
-    ? error.cause.message
-    : error instanceof Error
-    ? error.message
-    : String(error)

@@ -13,6 +13,7 @@ import {
   RECONCILE_FROM,
   ROLLBACK_FROM
 } from "../domain/transitions.js"
+import { messageOf } from "../shared/messages.js"
 import { type EventRow, eventFromRow, taskFromRow, type TaskRow } from "./rows.js"
 import { SqlLive } from "./Sql.js"
 
@@ -118,10 +119,7 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
   ) => Effect.Effect<boolean, StoreError>
 }>() {}
 
-const storeError = (error: SqlError.SqlError) => {
-  const cause = error.cause
-  return new StoreError({ message: `database: ${cause instanceof Error ? cause.message : error.message}` })
-}
+const storeError = (error: SqlError.SqlError) => new StoreError({ message: `database: ${messageOf(error)}` })
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
