@@ -1,8 +1,10 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlError } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { isBusy } from "../../src/store/Sql.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import { newTask, scopedSandbox, storeIn } from "./helpers.js"
 
@@ -129,4 +131,51 @@ describe("opening the database", () => {
       fs.writeFileSync(path.join(sandbox.hubHome, "hub.db"), "")
       expect(yield* openAndList(sandbox, sandbox.hubHome)).toEqual([])
     }))
+})
+
+describe("SQLite busy", () => {
+  it.scoped("a write refused because another connection holds the lock is busy, by its code", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      const refused = yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const other = Context.get(
+          yield* Layer.build(SqliteClient.layer({ filename: path.join(sandbox.hubHome, "hub.db") })),
+          SqlClient.SqlClient
+        )
+        yield* other`BEGIN EXCLUSIVE`
+        // No waiting: the store's own connection is refused at once.
+        yield* sql`PRAGMA busy_timeout = 0`
+        const error = yield* Effect.flip(sql`INSERT INTO events (task_id, attempt, to_status, actor, reason, at)
+                                             VALUES ('TASK-0001', 0, 'ready', 'human', 'x', 't')`)
+        yield* other`ROLLBACK`
+        return error
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      expect(refused).toBeInstanceOf(SqlError.SqlError)
+      expect(refused.cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) })
+      expect(isBusy(refused)).toBe(true)
+    }))
+
+  it.each([
+    ["SQLITE_BUSY", true],
+    ["SQLITE_BUSY_SNAPSHOT", true],
+    ["SQLITE_BUSY_TIMEOUT", true],
+    ["SQLITE_LOCKED", true],
+    ["SQLITE_LOCKED_SHAREDCACHE", true],
+    ["SQLITE_ERROR", false],
+    ["SQLITE_CORRUPT", false],
+    ["SQLITE_BUSYNESS", false],
+    ["ENOENT", false]
+  ] as const)("a SqlError whose cause has code %s: busy = %s", (code, busy) => {
+    const cause = Object.assign(new Error("whatever it says"), { code })
+    expect(isBusy(new SqlError.SqlError({ cause, message: "Failed to execute statement" }))).toBe(busy)
+    expect(isBusy(cause)).toBe(busy)
+  })
+
+  it("a message that says 'locked' or 'busy' without the code is not busy", () => {
+    expect(isBusy(new SqlError.SqlError({ cause: new Error("database is locked"), message: "busy" }))).toBe(false)
+    expect(isBusy(new Error("SQLITE_BUSY: database is locked"))).toBe(false)
+    expect(isBusy("database is locked")).toBe(false)
+    expect(isBusy(undefined)).toBe(false)
+  })
 })
