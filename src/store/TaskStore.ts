@@ -1,8 +1,8 @@
-import { SqlClient, type SqlError } from "@effect/sql"
-import { Clock, Context, Effect, Either, Layer, Option } from "effect"
+import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
+import { Array as Arr, Clock, Context, Effect, Either, Layer, Option, type ParseResult } from "effect"
 import { InvalidTransition, StoreError, TaskNotFound } from "../domain/errors.js"
 import type { Actor, Author, Task, TaskEvent, TaskKind, TaskStatus } from "../domain/Task.js"
-import type { TaskId } from "../domain/TaskId.js"
+import { TaskId } from "../domain/TaskId.js"
 import {
   checkTransition,
   CLAIMABLE,
@@ -14,7 +14,8 @@ import {
   ROLLBACK_FROM
 } from "../domain/transitions.js"
 import { messageOf } from "../shared/messages.js"
-import { type EventRow, eventFromRow, taskFromRow, type TaskRow } from "./rows.js"
+import { compileDecoder } from "./decoder.js"
+import { describeRowError, EventRow, TaskRow } from "./rows.js"
 import { SqlLive } from "./Sql.js"
 
 export interface NewTask {
@@ -119,7 +120,10 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
   ) => Effect.Effect<boolean, StoreError>
 }>() {}
 
-const storeError = (error: SqlError.SqlError) => new StoreError({ message: `database: ${messageOf(error)}` })
+/** What the store's callers see of SQL: one StoreError, whether SQLite failed or a row is wrong. */
+const failedOn = (table: "tasks" | "events") => (error: SqlError.SqlError | ParseResult.ParseError) =>
+  new StoreError({ message: `database: ${error._tag === "ParseError" ? describeRowError(table, error) : messageOf(error)}` })
+const storeError = failedOn("tasks")
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
@@ -128,30 +132,52 @@ const CAS_ATTEMPTS = 20
 
 export const makeTaskStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  // Results of thousands of rows (`task list`, reap and verify read every task): TaskRow
+  // compiled once, where Schema's own decoder costs about 10 µs a row (docs/PERFORMANCE.md).
+  const decodeTasks = compileDecoder(TaskRow)
 
+  /** The tasks a statement returns, decoded. */
+  const tasksOf = (rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+    rows.pipe(Effect.flatMap(decodeTasks), Effect.mapError(storeError))
+  /** The task an `UPDATE … RETURNING *` returns; none when it changed no row. */
+  const changedTask = (rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+    Effect.map(tasksOf(rows), Arr.head)
+
+  const findTask = SqlSchema.findOne({
+    Request: TaskId,
+    Result: TaskRow,
+    execute: (id) => sql`SELECT * FROM tasks WHERE id = ${id}`
+  })
   const getRow = (id: TaskId) =>
-    sql<TaskRow>`SELECT * FROM tasks WHERE id = ${id}`.pipe(
+    findTask(id).pipe(
       Effect.mapError(storeError),
-      Effect.flatMap((rows) =>
-        rows.length === 0 ? Effect.fail(TaskNotFound.of(id)) : Effect.succeed(taskFromRow(rows[0]!))
-      )
+      Effect.flatMap(Option.match({ onNone: () => Effect.fail(TaskNotFound.of(id)), onSome: Effect.succeed }))
     )
+
+  const findEvents = SqlSchema.findAll({
+    Request: TaskId,
+    Result: EventRow,
+    execute: (id) => sql`SELECT * FROM events WHERE task_id = ${id} ORDER BY id`
+  })
 
   const create = (input: NewTask) =>
     Effect.gen(function* () {
       const at = yield* now
       // One statement: SQLite takes the write lock before it reads MAX(seq), so processes
       // creating tasks at once never allocate the same id.
-      const rows = yield* sql<TaskRow>`
+      const created = yield* changedTask(sql`
         INSERT INTO tasks (seq, id, title, kind, status, description, repo, links, comments,
                            change_actor, change_reason, created_at, updated_at)
         SELECT n, printf('TASK-%04d', n), ${input.title}, ${input.kind}, ${input.status},
                ${input.description}, ${input.repo}, ${JSON.stringify(input.links)}, '[]',
                'human', 'created', ${at}, ${at}
         FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks)
-        RETURNING *`
-      return taskFromRow(rows[0]!)
-    }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.create"))
+        RETURNING *`)
+      return yield* Option.match(created, {
+        onNone: () => new StoreError({ message: "database: the new task's row did not come back" }),
+        onSome: Effect.succeed
+      })
+    }).pipe(Effect.withSpan("TaskStore.create"))
 
   const list = (filter: ListFilter = {}) =>
     Effect.gen(function* () {
@@ -161,15 +187,11 @@ export const makeTaskStore = Effect.gen(function* () {
       const recent = filter.all
         ? sql`1 = 1`
         : sql`(status NOT IN ${sql.in(FINISHED)} OR updated_at >= ${since})`
-      const rows = yield* sql<TaskRow>`SELECT * FROM tasks WHERE ${byStatus} AND ${recent} ORDER BY seq`
-      return rows.map(taskFromRow)
-    }).pipe(Effect.mapError(storeError))
+      return yield* tasksOf(sql`SELECT * FROM tasks WHERE ${byStatus} AND ${recent} ORDER BY seq`)
+    })
 
   const events = (id: TaskId) =>
-    getRow(id).pipe(
-      Effect.zipRight(sql<EventRow>`SELECT * FROM events WHERE task_id = ${id} ORDER BY id`.pipe(Effect.mapError(storeError))),
-      Effect.map((rows) => rows.map(eventFromRow))
-    )
+    getRow(id).pipe(Effect.zipRight(findEvents(id).pipe(Effect.mapError(failedOn("events")))))
 
   const move = (id: TaskId, move: Move, to: TaskStatus, change: Change, expect?: { readonly rev: number }) =>
     Effect.gen(function* () {
@@ -186,46 +208,40 @@ export const makeTaskStore = Effect.gen(function* () {
         const checked = checkTransition(id, before.status, move, to)
         if (Either.isLeft(checked)) return yield* checked.left
         const at = yield* now
-        const rows = yield* sql<TaskRow>`
+        const after = yield* changedTask(sql`
           UPDATE tasks SET status = ${to}, rev = rev + 1, change_actor = ${change.actor},
                  change_reason = ${change.reason}, updated_at = ${at},
                  error = CASE WHEN ${to} = 'ready' THEN NULL ELSE error END,
                  lease_pid = NULL, lease_start = NULL
           WHERE id = ${id} AND rev = ${before.rev}
-          RETURNING *`.pipe(Effect.mapError(storeError))
-        if (rows.length > 0) return { before, after: taskFromRow(rows[0]!) }
+          RETURNING *`)
+        if (Option.isSome(after)) return { before, after: after.value }
       }
       return yield* new StoreError({ message: `${id} kept changing; try again` })
     }).pipe(Effect.withSpan("TaskStore.move"))
 
-  const appendJson = (id: TaskId, column: "comments" | "links", value: unknown) =>
-    Effect.gen(function* () {
-      const at = yield* now
-      const json = JSON.stringify(value)
-      const rows = yield* (column === "comments"
-        ? sql<TaskRow>`UPDATE tasks SET comments = json_insert(comments, '$[#]', json(${json})), updated_at = ${at}
-                       WHERE id = ${id} RETURNING *`
-        : sql<TaskRow>`UPDATE tasks SET links = json_insert(links, '$[#]', json(${json})), updated_at = ${at}
-                       WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM json_each(links) WHERE value = ${value as string})
-                       RETURNING *`).pipe(Effect.mapError(storeError))
-      return rows.length > 0 ? taskFromRow(rows[0]!) : yield* getRow(id)
-    })
+  /** The task after an append; when the append changed nothing (a known link), as it is. */
+  const appended = (id: TaskId, rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+    Effect.flatMap(changedTask(rows), Option.match({ onNone: () => getRow(id), onSome: Effect.succeed }))
 
   const comment = (id: TaskId, author: Author, text: string) =>
-    Effect.flatMap(now, (at) => appendJson(id, "comments", { author, text, at }))
+    Effect.flatMap(now, (at) =>
+      appended(id, sql`UPDATE tasks SET comments = json_insert(comments, '$[#]', json(${JSON.stringify({ author, text, at })})),
+                       updated_at = ${at} WHERE id = ${id} RETURNING *`))
 
-  const link = (id: TaskId, url: string) => appendJson(id, "links", url)
+  const link = (id: TaskId, url: string) =>
+    Effect.flatMap(now, (at) =>
+      appended(id, sql`UPDATE tasks SET links = json_insert(links, '$[#]', json(${JSON.stringify(url)})), updated_at = ${at}
+                       WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM json_each(links) WHERE value = ${url})
+                       RETURNING *`))
 
-  const inProgress = sql<TaskRow>`SELECT * FROM tasks WHERE status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`.pipe(
-    Effect.map((rows) => rows.map(taskFromRow)),
-    Effect.mapError(storeError)
-  )
+  const inProgress = tasksOf(sql`SELECT * FROM tasks WHERE status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`)
 
   const claimNext = (cap: number, lease: Lease) =>
     Effect.gen(function* () {
       const at = yield* now
       // The cap check and the claim are one statement, so one write lock covers both.
-      const rows = yield* sql<TaskRow>`
+      return yield* changedTask(sql`
         UPDATE tasks SET status = ${CLAIMED}, attempt = attempt + 1, rev = rev + 1,
                lease_pid = ${lease.pid}, lease_start = ${lease.start}, error = NULL,
                window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
@@ -233,9 +249,8 @@ export const makeTaskStore = Effect.gen(function* () {
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
         WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1)
           AND (SELECT count(*) FROM tasks WHERE status = ${CLAIMED}) < ${cap}
-        RETURNING *`
-      return Option.map(Option.fromNullable(rows[0]), taskFromRow)
-    }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.claimNext"))
+        RETURNING *`)
+    }).pipe(Effect.withSpan("TaskStore.claimNext"))
 
   const setWorkspace = (ref: AttemptRef, dir: string, fresh: boolean) =>
     sql`UPDATE tasks SET workspace = ${dir}, workspace_fresh = ${fresh ? 1 : 0}
