@@ -11,7 +11,8 @@ import {
   FINISHED,
   type Move,
   RECONCILE_FROM,
-  ROLLBACK_FROM
+  ROLLBACK_FROM,
+  UNFINISHED
 } from "../domain/transitions.js"
 import { messageOf } from "../shared/messages.js"
 import { compileDecoder } from "./decoder.js"
@@ -184,9 +185,11 @@ export const makeTaskStore = Effect.gen(function* () {
       const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : undefined
       const since = new Date((yield* Clock.currentTimeMillis) - (filter.recentMs ?? 7 * 24 * 3600_000)).toISOString()
       const byStatus = statuses ? sql`status IN ${sql.in(statuses)}` : sql`1 = 1`
-      const recent = filter.all
-        ? sql`1 = 1`
-        : sql`(status NOT IN ${sql.in(FINISHED)} OR updated_at >= ${since})`
+      // Unfinished tasks and recently finished ones: each branch a search of the
+      // (status, updated_at) index, where `NOT IN (…finished) OR updated_at >= ?` scans the table.
+      const recent = filter.all ? sql`1 = 1` : sql`seq IN (
+        SELECT seq FROM tasks WHERE status IN ${sql.in(UNFINISHED)}
+        UNION ALL SELECT seq FROM tasks WHERE status IN ${sql.in(FINISHED)} AND updated_at >= ${since})`
       return yield* tasksOf(sql`SELECT * FROM tasks WHERE ${byStatus} AND ${recent} ORDER BY seq`)
     })
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { LATEST_MIGRATION } from "../../src/store/migrations.js"
 import { isBusy } from "../../src/store/Sql.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import { newTask, scopedSandbox, storeIn } from "./helpers.js"
@@ -44,7 +45,7 @@ describe("opening the database", () => {
       }).pipe(Effect.provide(storeIn(sandbox)))
       expect(pragmas.journal).toBe("wal")
       expect(pragmas.busy).toBeGreaterThan(0)
-      expect(pragmas.version).toBe(1)
+      expect(pragmas.version).toBe(LATEST_MIGRATION)
       expect(pragmas.tables).toEqual(expect.arrayContaining(["tasks", "events"]))
     }))
 
@@ -61,9 +62,33 @@ describe("opening the database", () => {
         return { tasks: yield* store.list(), migrations: migrations[0]!.n, next: yield* store.create(newTask()) }
       }).pipe(Effect.provide(storeIn(sandbox)))
       expect(again.tasks.map((t) => t.title)).toEqual(["persisted"])
-      expect(again.migrations).toBe(1)
+      expect(again.migrations).toBe(LATEST_MIGRATION)
       expect(first.id).toBe("TASK-0001")
       expect(again.next.id).toBe("TASK-0002")
+    }))
+
+  it.scoped("a database made before the list index gets it, keeping its tasks", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      // The file as migration 1 left it: index on updated_at, user_version 1, one migration row.
+      yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        yield* (yield* TaskStore).create(newTask({ title: "from before" }))
+        yield* sql`DROP INDEX tasks_status_updated`
+        yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
+        yield* sql`DELETE FROM effect_sql_migrations WHERE migration_id > 1`
+        yield* sql`PRAGMA user_version = 1`
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      const after = yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        return {
+          tasks: (yield* (yield* TaskStore).list()).map((t) => t.title),
+          indexes: (yield* sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL ORDER BY name`)
+            .map((r) => r.name),
+          version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]?.user_version
+        }
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      expect(after).toEqual({ tasks: ["from before"], indexes: ["tasks_status_seq", "tasks_status_updated"], version: 2 })
     }))
 
   it.scoped("a file that is not SQLite is a StoreError and stays byte for byte untouched", () =>
