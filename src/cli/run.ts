@@ -5,6 +5,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { HubLive } from "../layers.js"
+import { messageOf, oneLine } from "../shared/messages.js"
 import { checkArgs } from "./argv.js"
 import { ANSI, cliText, colourWanted } from "./help.js"
 import { printable, Reported } from "./output.js"
@@ -19,17 +20,6 @@ const usageLine = (error: ValidationError.ValidationError): string => {
   return line === "" ? "invalid usage (see hub --help)" : `${line} (see --help)`
 }
 
-const messageOf = (error: unknown): string => {
-  if (typeof error === "object" && error !== null) {
-    if ("_tag" in error && error._tag === "ConfigError") return `invalid configuration: ${String(error)}`
-    if ("message" in error && typeof error.message === "string" && error.message !== "") return error.message
-    if ("_tag" in error) return String(error._tag)
-  }
-  return String(error)
-}
-
-const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim()
-
 /** What the process says and which code it exits with, for every way a command can end. */
 export const verdict = (exit: Exit.Exit<void, unknown>): { readonly code: number; readonly message?: string } => {
   if (Exit.isSuccess(exit)) return { code: 0 }
@@ -43,10 +33,10 @@ export const verdict = (exit: Exit.Exit<void, unknown>): { readonly code: number
       if (ValidationError.isHelpRequested(error)) return { code: 0 }
       return { code: 2, message: usageLine(error) }
     }
-    return { code: 1, message: oneLine(messageOf(error)) }
+    return { code: 1, message: messageOf(error) }
   }
   const defect = Cause.squash(cause)
-  return { code: 1, message: `internal error: ${oneLine(defect instanceof Error ? defect.message : String(defect))}` }
+  return { code: 1, message: `internal error: ${messageOf(defect)}` }
 }
 
 /** Log lines go to stderr, one per line, and never mix with stdout's data. */

@@ -1,5 +1,5 @@
 import { Clock, Duration, Effect } from "effect"
-import { isTerminal } from "../domain/Task.js"
+import { FINISHED, isFinished } from "../domain/transitions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { Workspace } from "../workspace/Workspace.js"
 
@@ -22,9 +22,9 @@ export const cleanup = (options: { readonly olderThan: Duration.DurationInput; r
     const now = yield* Clock.currentTimeMillis
     const limit = Duration.toMillis(options.olderThan)
     const entries: Array<CleanupEntry> = []
-    const tasks = yield* store.list({ all: true, statuses: ["done", "failed", "cancelled"] })
+    const tasks = yield* store.list({ all: true, statuses: FINISHED })
     for (const task of tasks) {
-      if (!isTerminal(task.status) || task.workspace === null) continue
+      if (!isFinished(task.status) || task.workspace === null) continue
       const dir = task.workspace
       if (!(yield* workspace.exists(dir))) continue
       if (now - Date.parse(task.updated_at) < limit) continue

@@ -1,4 +1,5 @@
 import { Cause, Clock, Duration, Effect, Option, Queue } from "effect"
+import { causeMessage } from "../shared/messages.js"
 import { Changes } from "../store/Changes.js"
 import { cleanup } from "./cleanup.js"
 import { dispatchPass, preflight } from "./pass.js"
@@ -17,18 +18,9 @@ const logged = <A, E, R>(what: string, effect: Effect.Effect<A, E, R>) =>
   effect.pipe(
     Effect.asVoid,
     Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause) ? Effect.interrupt : Effect.logError(`${what}: ${oneLine(cause)}`)
+      Cause.isInterruptedOnly(cause) ? Effect.interrupt : Effect.logError(`${what}: ${causeMessage(cause)}`)
     )
   )
-
-const oneLine = (cause: Cause.Cause<unknown>) => {
-  const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure)) {
-    const e = failure.value
-    return typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
-  }
-  return Cause.pretty(cause).split("\n")[0] ?? "failure"
-}
 
 /**
  * hub's main job: each tick reconciles, dispatches up to the cap, reaps finished windows,

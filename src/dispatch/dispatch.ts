@@ -14,6 +14,7 @@ import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { Host } from "../host/Host.js"
 import { acquireRelease } from "../shared/acquireRelease.js"
+import { causeMessage, messageOf } from "../shared/messages.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal, type Window } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
@@ -132,7 +133,7 @@ const inStep = (step: DispatchStep, taskId?: TaskId) => <A, R>(effect: Effect.Ef
   return effect.pipe(
     Effect.mapError((cause) => new DispatchError({ ...named, message: cause.message, cause })),
     Effect.catchAllDefect((defect) => {
-      const message = `defect: ${defect instanceof Error ? defect.message : String(defect)}`
+      const message = `defect: ${messageOf(defect)}`
       return Effect.fail(new DispatchError({ ...named, message, cause: new Defect({ message, defect }) }))
     })
   )
@@ -142,7 +143,7 @@ const inStep = (step: DispatchStep, taskId?: TaskId) => <A, R>(effect: Effect.Ef
 const bounded = (what: string, undo: Effect.Effect<unknown, unknown>) =>
   undo.pipe(
     Effect.timeout("20 seconds"),
-    Effect.catchAllCause((cause) => Effect.logWarning(`undo ${what} failed (reconcile will repair): ${Cause.pretty(cause)}`)),
+    Effect.catchAllCause((cause) => Effect.logWarning(`undo ${what} failed (reconcile will repair): ${causeMessage(cause)}`)),
     Effect.asVoid
   )
 
@@ -153,7 +154,7 @@ const releaseClaim = (store: TaskStore["Type"], task: StoredTask, exit: Exit.Exi
   const failure = Cause.failureOption(exit.cause)
   const reason = Option.isSome(failure) && failure.value instanceof DispatchError
     ? `${failure.value.step}: ${failure.value.message}`
-    : `unknown step: ${Cause.pretty(exit.cause).split("\n")[0] ?? "unknown failure"}`
+    : `unknown step: ${causeMessage(exit.cause)}`
   return bounded("claim", store.rollback(ref, "failed", `dispatch failed at ${reason}`, reason))
 }
 

@@ -1,6 +1,7 @@
 import { Clock, Duration, Effect } from "effect"
 import type { Task } from "../domain/Task.js"
 import { sessionIdFor } from "../agent/session.js"
+import { ownsAgent } from "../domain/transitions.js"
 import { Host } from "../host/Host.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
@@ -12,8 +13,8 @@ export interface Reaped {
 }
 
 /**
- * Kills hub windows whose task can no longer have an agent: the task is gone, cancelled,
- * ready, failed or done, or in review for longer than `after`.
+ * Kills hub windows whose task can no longer have an agent: the task is gone or in a status
+ * that owns none (backlog, ready, done, failed, cancelled), or in review for longer than `after`.
  */
 export const reap = (options: { readonly after: Duration.DurationInput }) =>
   Effect.gen(function* () {
@@ -35,7 +36,7 @@ export const reap = (options: { readonly after: Duration.DurationInput }) =>
       const task = tasks.get(name)
       const why = task === undefined
         ? "no such task"
-        : ["cancelled", "ready", "failed", "done"].includes(task.status)
+        : !ownsAgent(task.status)
         ? `task is ${task.status}`
         : task.status === "in-review" && now - Date.parse(task.updated_at) >= grace
         ? `in review for more than ${Duration.format(Duration.millis(grace))}`

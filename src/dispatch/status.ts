@@ -1,6 +1,7 @@
 import { Clock, Effect } from "effect"
 import { Host } from "../host/Host.js"
-import { isTerminal, type Task, TaskStatus } from "../domain/Task.js"
+import type { Task, TaskStatus } from "../domain/Task.js"
+import { ownsAgent, UNFINISHED } from "../domain/transitions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
@@ -26,7 +27,7 @@ export const status = Effect.gen(function* () {
   const host = yield* Host
   const prober = yield* makeProber
   const now = yield* Clock.currentTimeMillis
-  const tasks = (yield* store.list({ all: true, statuses: TaskStatus.literals.filter((s) => !isTerminal(s)) }))
+  const tasks = (yield* store.list({ all: true, statuses: UNFINISHED }))
   const rows: Array<StatusRow> = []
   for (const task of tasks) {
     const since = Date.parse(task.status === "in-progress" && task.started_at ? task.started_at : task.updated_at)
@@ -94,7 +95,7 @@ export const verify = Effect.gen(function* () {
     for (const pane of probe.value.panes) {
       if (pane.session !== terminal.session || !TASK_WINDOW.test(pane.windowName) || pane.dead) continue
       const task = byId.get(pane.windowName)
-      const owns = task !== undefined && ["in-progress", "blocked", "in-review"].includes(task.status)
+      const owns = task !== undefined && ownsAgent(task.status)
       if (!owns) {
         violations.push({
           kind: "window-without-task",

@@ -7,10 +7,6 @@ export const TaskStatus = Schema.Literal(
 export type TaskStatus = typeof TaskStatus.Type
 export const TASK_STATUSES: ReadonlyArray<TaskStatus> = TaskStatus.literals
 
-/** No command but `retry` (failed → ready) leaves these. */
-export const TERMINAL_STATUSES: ReadonlyArray<TaskStatus> = ["done", "failed", "cancelled"]
-export const isTerminal = (status: TaskStatus): boolean => TERMINAL_STATUSES.includes(status)
-
 export const TaskKind = Schema.Literal("implement", "review", "debug")
 export type TaskKind = typeof TaskKind.Type
 

@@ -1,11 +1,12 @@
-import { Migrator, SqlClient } from "@effect/sql"
+import { Migrator, SqlClient, SqlSchema } from "@effect/sql"
 import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
-import { Cause, Effect, Layer, Schedule } from "effect"
+import { Cause, Effect, Layer, Predicate, Schedule, Schema } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
 import { StoreError } from "../domain/errors.js"
 import { createPrivateFile, makePrivateDir } from "../shared/files.js"
+import { messageOf } from "../shared/messages.js"
 import { LATEST_MIGRATION, migrations } from "./migrations.js"
 
 const SQLITE_HEADER = "SQLite format 3\u0000"
@@ -44,31 +45,48 @@ const checkDatabaseFile = (file: string) =>
   })
 
 /**
- * Puts the file in WAL mode (once set, it stays with the file). While other processes open the
- * same fresh file, SQLite may answer the switch with "database is locked" at once, without
- * waiting on busy_timeout (about 1 start in 250, six processes on a fresh HUB_HOME): retry.
+ * SQLITE_BUSY, SQLITE_LOCKED and their extended codes (SQLITE_BUSY_SNAPSHOT, …): another
+ * connection holds the lock, and the same statement may succeed later. better-sqlite3 puts the
+ * code on its error, which @effect/sql wraps as a SqlError's cause.
  */
-const switchToWal = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  const rows = yield* sql<{ journal_mode: string }>`PRAGMA journal_mode = WAL`
-  if (rows[0]?.journal_mode !== "wal") return yield* Effect.fail(`journal_mode is ${rows[0]?.journal_mode}` as const)
-}).pipe(
+export const isBusy = (error: unknown): boolean => {
+  const cause = Predicate.hasProperty(error, "_tag") && error._tag === "SqlError" && Predicate.hasProperty(error, "cause")
+    ? error.cause
+    : error
+  return Predicate.hasProperty(cause, "code") && typeof cause.code === "string" && /^SQLITE_(BUSY|LOCKED)(_[A-Z]+)?$/.test(cause.code)
+}
+
+/** One row of a PRAGMA that answers with a value, decoded. */
+const pragma = <A, I>(statement: string, Result: Schema.Schema<A, I>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    SqlSchema.single({ Request: Schema.Void, Result, execute: () => sql.unsafe(statement) })(undefined))
+
+const JournalMode = Schema.Struct({ journal_mode: Schema.String })
+const UserVersion = Schema.Struct({ user_version: Schema.Number })
+
+/**
+ * Puts the file in WAL mode (once set, it stays with the file). While other processes open the
+ * same fresh file, SQLite may answer the switch with SQLITE_BUSY at once, without waiting on
+ * busy_timeout (about 1 start in 250, six processes on a fresh HUB_HOME): retry.
+ */
+const switchToWal = pragma("PRAGMA journal_mode = WAL", JournalMode).pipe(
+  Effect.flatMap(({ journal_mode }) => journal_mode === "wal" ? Effect.void : Effect.fail(`journal_mode is ${journal_mode}` as const)),
   Effect.retry({
     schedule: Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(250))),
-    while: (error) => typeof error === "string" || /locked|busy/i.test(describe(error))
+    while: (error) => typeof error === "string" || isBusy(error)
   })
 )
 
 const migrate = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
   // user_version is set by the last migration, in its transaction; it never fails to read
   // (a query on a missing table would, and the client caches a failed prepare).
-  const done = sql<{ user_version: number }>`PRAGMA user_version`.pipe(
-    Effect.map((rows) => (rows[0]?.user_version ?? 0) >= LATEST_MIGRATION),
+  const done = pragma("PRAGMA user_version", UserVersion).pipe(
+    Effect.map(({ user_version }) => user_version >= LATEST_MIGRATION),
     Effect.orElseSucceed(() => false)
   )
   // The fast path costs one query per start. Two processes starting on a fresh file race in
-  // the migrator; the loser reports "locked" and must wait until the winner has committed.
+  // the migrator: the loser finds the migration taken ("locked", which the migrator swallows)
+  // or SQLite busy, and waits until the winner has committed.
   if (yield* done) return
   // The migrator wants a FileSystem, Path and CommandExecutor; loaded only when it runs, so
   // an ordinary start never initialises them.
@@ -76,7 +94,10 @@ const migrate = Effect.gen(function* () {
   yield* SqliteMigrator.run({ loader: Migrator.fromRecord(migrations) }).pipe(
     Effect.provide(nodeContext),
     Effect.zipRight(Effect.flatMap(done, (ok) => ok ? Effect.void : Effect.fail("pending" as const))),
-    Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.intersect(Schedule.recurs(200))))
+    Effect.retry({
+      schedule: Schedule.spaced("50 millis").pipe(Schedule.intersect(Schedule.recurs(200))),
+      while: (error) => error === "pending" || isBusy(error)
+    })
   )
 })
 
@@ -105,14 +126,7 @@ export const SqlLive = Layer.unwrapEffect(
   Layer.catchAllCause((cause) => {
     const error = Cause.squash(cause)
     return Layer.fail(
-      error instanceof StoreError ? error : new StoreError({ message: `cannot open the database: ${describe(error)}` })
+      error instanceof StoreError ? error : new StoreError({ message: `cannot open the database: ${messageOf(error)}` })
     )
   })
 )
-
-const describe = (error: unknown): string =>
-  typeof error === "object" && error !== null && "cause" in error && error.cause instanceof Error
-    ? error.cause.message
-    : error instanceof Error
-    ? error.message
-    : String(error)

@@ -1,18 +1,22 @@
-import { SqlClient, type SqlError } from "@effect/sql"
-import { Clock, Context, Effect, Either, Layer, Option } from "effect"
+import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
+import { Array as Arr, Clock, Context, Effect, Either, Layer, Option, type ParseResult } from "effect"
 import { InvalidTransition, StoreError, TaskNotFound } from "../domain/errors.js"
+import type { Actor, Author, Task, TaskEvent, TaskKind, TaskStatus } from "../domain/Task.js"
+import { TaskId } from "../domain/TaskId.js"
 import {
-  type Actor,
-  type Author,
-  type Task,
-  type TaskEvent,
-  type TaskKind,
-  type TaskStatus,
-  TERMINAL_STATUSES
-} from "../domain/Task.js"
-import type { TaskId } from "../domain/TaskId.js"
-import { checkTransition, type Move } from "../domain/transitions.js"
-import { type EventRow, eventFromRow, taskFromRow, type TaskRow } from "./rows.js"
+  checkTransition,
+  CLAIMABLE,
+  CLAIMED,
+  COMMITTABLE,
+  FINISHED,
+  type Move,
+  RECONCILE_FROM,
+  ROLLBACK_FROM,
+  UNFINISHED
+} from "../domain/transitions.js"
+import { messageOf } from "../shared/messages.js"
+import { compileDecoder } from "./decoder.js"
+import { describeRowError, EventRow, TaskRow } from "./rows.js"
 import { SqlLive } from "./Sql.js"
 
 export interface NewTask {
@@ -117,10 +121,10 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
   ) => Effect.Effect<boolean, StoreError>
 }>() {}
 
-const storeError = (error: SqlError.SqlError) => {
-  const cause = error.cause
-  return new StoreError({ message: `database: ${cause instanceof Error ? cause.message : error.message}` })
-}
+/** What the store's callers see of SQL: one StoreError, whether SQLite failed or a row is wrong. */
+const failedOn = (table: "tasks" | "events") => (error: SqlError.SqlError | ParseResult.ParseError) =>
+  new StoreError({ message: `database: ${error._tag === "ParseError" ? describeRowError(table, error) : messageOf(error)}` })
+const storeError = failedOn("tasks")
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
@@ -129,48 +133,68 @@ const CAS_ATTEMPTS = 20
 
 export const makeTaskStore = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
+  // Results of thousands of rows (`task list`, reap and verify read every task): TaskRow
+  // compiled once, where Schema's own decoder costs about 10 µs a row (docs/PERFORMANCE.md).
+  const decodeTasks = compileDecoder(TaskRow)
 
+  /** The tasks a statement returns, decoded. */
+  const tasksOf = (rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+    rows.pipe(Effect.flatMap(decodeTasks), Effect.mapError(storeError))
+  /** The task an `UPDATE … RETURNING *` returns; none when it changed no row. */
+  const changedTask = (rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+    Effect.map(tasksOf(rows), Arr.head)
+
+  const findTask = SqlSchema.findOne({
+    Request: TaskId,
+    Result: TaskRow,
+    execute: (id) => sql`SELECT * FROM tasks WHERE id = ${id}`
+  })
   const getRow = (id: TaskId) =>
-    sql<TaskRow>`SELECT * FROM tasks WHERE id = ${id}`.pipe(
+    findTask(id).pipe(
       Effect.mapError(storeError),
-      Effect.flatMap((rows) =>
-        rows.length === 0 ? Effect.fail(TaskNotFound.of(id)) : Effect.succeed(taskFromRow(rows[0]!))
-      )
+      Effect.flatMap(Option.match({ onNone: () => Effect.fail(TaskNotFound.of(id)), onSome: Effect.succeed }))
     )
+
+  const findEvents = SqlSchema.findAll({
+    Request: TaskId,
+    Result: EventRow,
+    execute: (id) => sql`SELECT * FROM events WHERE task_id = ${id} ORDER BY id`
+  })
 
   const create = (input: NewTask) =>
     Effect.gen(function* () {
       const at = yield* now
       // One statement: SQLite takes the write lock before it reads MAX(seq), so processes
       // creating tasks at once never allocate the same id.
-      const rows = yield* sql<TaskRow>`
+      const created = yield* changedTask(sql`
         INSERT INTO tasks (seq, id, title, kind, status, description, repo, links, comments,
                            change_actor, change_reason, created_at, updated_at)
         SELECT n, printf('TASK-%04d', n), ${input.title}, ${input.kind}, ${input.status},
                ${input.description}, ${input.repo}, ${JSON.stringify(input.links)}, '[]',
                'human', 'created', ${at}, ${at}
         FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks)
-        RETURNING *`
-      return taskFromRow(rows[0]!)
-    }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.create"))
+        RETURNING *`)
+      return yield* Option.match(created, {
+        onNone: () => new StoreError({ message: "database: the new task's row did not come back" }),
+        onSome: Effect.succeed
+      })
+    }).pipe(Effect.withSpan("TaskStore.create"))
 
   const list = (filter: ListFilter = {}) =>
     Effect.gen(function* () {
       const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : undefined
       const since = new Date((yield* Clock.currentTimeMillis) - (filter.recentMs ?? 7 * 24 * 3600_000)).toISOString()
       const byStatus = statuses ? sql`status IN ${sql.in(statuses)}` : sql`1 = 1`
-      const recent = filter.all
-        ? sql`1 = 1`
-        : sql`(status NOT IN ${sql.in(TERMINAL_STATUSES)} OR updated_at >= ${since})`
-      const rows = yield* sql<TaskRow>`SELECT * FROM tasks WHERE ${byStatus} AND ${recent} ORDER BY seq`
-      return rows.map(taskFromRow)
-    }).pipe(Effect.mapError(storeError))
+      // Unfinished tasks and recently finished ones: each branch a search of the
+      // (status, updated_at) index, where `NOT IN (…finished) OR updated_at >= ?` scans the table.
+      const recent = filter.all ? sql`1 = 1` : sql`seq IN (
+        SELECT seq FROM tasks WHERE status IN ${sql.in(UNFINISHED)}
+        UNION ALL SELECT seq FROM tasks WHERE status IN ${sql.in(FINISHED)} AND updated_at >= ${since})`
+      return yield* tasksOf(sql`SELECT * FROM tasks WHERE ${byStatus} AND ${recent} ORDER BY seq`)
+    })
 
   const events = (id: TaskId) =>
-    getRow(id).pipe(
-      Effect.zipRight(sql<EventRow>`SELECT * FROM events WHERE task_id = ${id} ORDER BY id`.pipe(Effect.mapError(storeError))),
-      Effect.map((rows) => rows.map(eventFromRow))
-    )
+    getRow(id).pipe(Effect.zipRight(findEvents(id).pipe(Effect.mapError(failedOn("events")))))
 
   const move = (id: TaskId, move: Move, to: TaskStatus, change: Change, expect?: { readonly rev: number }) =>
     Effect.gen(function* () {
@@ -187,56 +211,49 @@ export const makeTaskStore = Effect.gen(function* () {
         const checked = checkTransition(id, before.status, move, to)
         if (Either.isLeft(checked)) return yield* checked.left
         const at = yield* now
-        const rows = yield* sql<TaskRow>`
+        const after = yield* changedTask(sql`
           UPDATE tasks SET status = ${to}, rev = rev + 1, change_actor = ${change.actor},
                  change_reason = ${change.reason}, updated_at = ${at},
                  error = CASE WHEN ${to} = 'ready' THEN NULL ELSE error END,
                  lease_pid = NULL, lease_start = NULL
           WHERE id = ${id} AND rev = ${before.rev}
-          RETURNING *`.pipe(Effect.mapError(storeError))
-        if (rows.length > 0) return { before, after: taskFromRow(rows[0]!) }
+          RETURNING *`)
+        if (Option.isSome(after)) return { before, after: after.value }
       }
       return yield* new StoreError({ message: `${id} kept changing; try again` })
     }).pipe(Effect.withSpan("TaskStore.move"))
 
-  const appendJson = (id: TaskId, column: "comments" | "links", value: unknown) =>
-    Effect.gen(function* () {
-      const at = yield* now
-      const json = JSON.stringify(value)
-      const rows = yield* (column === "comments"
-        ? sql<TaskRow>`UPDATE tasks SET comments = json_insert(comments, '$[#]', json(${json})), updated_at = ${at}
-                       WHERE id = ${id} RETURNING *`
-        : sql<TaskRow>`UPDATE tasks SET links = json_insert(links, '$[#]', json(${json})), updated_at = ${at}
-                       WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM json_each(links) WHERE value = ${value as string})
-                       RETURNING *`).pipe(Effect.mapError(storeError))
-      return rows.length > 0 ? taskFromRow(rows[0]!) : yield* getRow(id)
-    })
+  /** The task after an append; when the append changed nothing (a known link), as it is. */
+  const appended = (id: TaskId, rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
+    Effect.flatMap(changedTask(rows), Option.match({ onNone: () => getRow(id), onSome: Effect.succeed }))
 
   const comment = (id: TaskId, author: Author, text: string) =>
-    Effect.flatMap(now, (at) => appendJson(id, "comments", { author, text, at }))
+    Effect.flatMap(now, (at) =>
+      appended(id, sql`UPDATE tasks SET comments = json_insert(comments, '$[#]', json(${JSON.stringify({ author, text, at })})),
+                       updated_at = ${at} WHERE id = ${id} RETURNING *`))
 
-  const link = (id: TaskId, url: string) => appendJson(id, "links", url)
+  const link = (id: TaskId, url: string) =>
+    Effect.flatMap(now, (at) =>
+      appended(id, sql`UPDATE tasks SET links = json_insert(links, '$[#]', json(${JSON.stringify(url)})), updated_at = ${at}
+                       WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM json_each(links) WHERE value = ${url})
+                       RETURNING *`))
 
-  const inProgress = sql<TaskRow>`SELECT * FROM tasks WHERE status = 'in-progress' ORDER BY seq`.pipe(
-    Effect.map((rows) => rows.map(taskFromRow)),
-    Effect.mapError(storeError)
-  )
+  const inProgress = tasksOf(sql`SELECT * FROM tasks WHERE status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`)
 
   const claimNext = (cap: number, lease: Lease) =>
     Effect.gen(function* () {
       const at = yield* now
       // The cap check and the claim are one statement, so one write lock covers both.
-      const rows = yield* sql<TaskRow>`
-        UPDATE tasks SET status = 'in-progress', attempt = attempt + 1, rev = rev + 1,
+      return yield* changedTask(sql`
+        UPDATE tasks SET status = ${CLAIMED}, attempt = attempt + 1, rev = rev + 1,
                lease_pid = ${lease.pid}, lease_start = ${lease.start}, error = NULL,
                window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
                tmux_session = NULL, workspace_fresh = 0, started_at = NULL,
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
-        WHERE seq = (SELECT seq FROM tasks WHERE status = 'ready' ORDER BY seq LIMIT 1)
-          AND (SELECT count(*) FROM tasks WHERE status = 'in-progress') < ${cap}
-        RETURNING *`
-      return Option.map(Option.fromNullable(rows[0]), taskFromRow)
-    }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.claimNext"))
+        WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1)
+          AND (SELECT count(*) FROM tasks WHERE status = ${CLAIMED}) < ${cap}
+        RETURNING *`)
+    }).pipe(Effect.withSpan("TaskStore.claimNext"))
 
   const setWorkspace = (ref: AttemptRef, dir: string, fresh: boolean) =>
     sql`UPDATE tasks SET workspace = ${dir}, workspace_fresh = ${fresh ? 1 : 0}
@@ -248,7 +265,7 @@ export const makeTaskStore = Effect.gen(function* () {
       const rows = yield* sql`
         UPDATE tasks SET status = ${to}, rev = rev + 1, error = ${error}, lease_pid = NULL,
                lease_start = NULL, change_actor = 'dispatcher', change_reason = ${reason}, updated_at = ${at}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress' AND started_at IS NULL
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(ROLLBACK_FROM)} AND started_at IS NULL
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.rollback"))
@@ -266,7 +283,7 @@ export const makeTaskStore = Effect.gen(function* () {
                window_id = ${w?.windowId ?? null}, pane_pid = ${w?.panePid ?? null},
                tmux_socket = ${w?.tmuxSocket ?? null}, tmux_session = ${w?.tmuxSession ?? null},
                rev = rev + 1, change_actor = 'agent', change_reason = ${reason}, updated_at = ${at}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress' AND started_at IS NULL
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = ${CLAIMED} AND started_at IS NULL
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.recordStart"))
@@ -284,7 +301,7 @@ export const makeTaskStore = Effect.gen(function* () {
                change_actor = CASE WHEN started_at IS NULL THEN 'dispatcher' ELSE change_actor END,
                change_reason = CASE WHEN started_at IS NULL THEN 'agent started' ELSE change_reason END,
                updated_at = CASE WHEN started_at IS NULL THEN ${at} ELSE updated_at END
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status NOT IN ('ready', 'backlog', 'cancelled')
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(COMMITTABLE)}
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.commitDispatch"))
@@ -295,7 +312,7 @@ export const makeTaskStore = Effect.gen(function* () {
       const rows = yield* sql`
         UPDATE tasks SET status = ${to}, rev = rev + 1, error = ${error}, lease_pid = NULL,
                lease_start = NULL, change_actor = 'reconciler', change_reason = ${reason}, updated_at = ${at}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = 'in-progress'
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(RECONCILE_FROM)}
           AND window_id IS ${ref.windowId} AND (${ref.unstarted ? 1 : 0} = 0 OR started_at IS NULL)
         RETURNING id`
       return rows.length > 0

@@ -1,82 +1,72 @@
-import type { Actor, Comment, Task, TaskEvent, TaskKind, TaskStatus } from "../domain/Task.js"
-import type { TaskId } from "../domain/TaskId.js"
+import { Array as Arr, Inspectable, ParseResult, Predicate, Schema, SchemaAST as AST } from "effect"
+import { Comment, Task, TaskEvent } from "../domain/Task.js"
+import { oneLine } from "../shared/messages.js"
 
-/** A `tasks` row as SQLite returns it. */
-export interface TaskRow {
-  readonly seq: number
-  readonly id: string
-  readonly title: string
-  readonly kind: string
-  readonly status: string
-  readonly description: string
-  readonly repo: string | null
-  readonly links: string
-  readonly comments: string
-  readonly attempt: number
-  readonly session_id: string | null
-  readonly error: string | null
-  readonly window_id: string | null
-  readonly pane_pid: number | null
-  readonly tmux_socket: string | null
-  readonly tmux_session: string | null
-  readonly workspace: string | null
-  readonly workspace_fresh: number
-  readonly lease_pid: number | null
-  readonly lease_start: string | null
-  readonly started_at: string | null
-  readonly rev: number
-  readonly created_at: string
-  readonly updated_at: string
-}
+/** SQLite has no boolean: 0 or 1 in the column, a boolean in the task. */
+const BooleanFromBit = Schema.transform(Schema.Literal(0, 1), Schema.Boolean, {
+  strict: true,
+  decode: (bit) => bit === 1,
+  encode: (flag) => (flag ? 1 : 0)
+})
 
 /**
- * Rows are written only through the store, whose CHECK constraints keep kind and status
- * within their literals, so the mapping trusts them instead of decoding 100k rows.
+ * A `tasks` row as SQLite returns it, decoded into the task with its revision: the JSON
+ * columns parsed, the bit a boolean, every other column held to the domain's schema. The
+ * store's own columns (seq, change_actor, change_reason) are dropped.
  */
-export const taskFromRow = (row: TaskRow): Task & { readonly rev: number } => ({
-  id: row.id as TaskId,
-  title: row.title,
-  kind: row.kind as TaskKind,
-  status: row.status as TaskStatus,
-  description: row.description,
-  repo: row.repo,
-  links: JSON.parse(row.links) as Array<string>,
-  comments: JSON.parse(row.comments) as Array<Comment>,
-  attempt: row.attempt,
-  session_id: row.session_id,
-  error: row.error,
-  window_id: row.window_id,
-  pane_pid: row.pane_pid,
-  tmux_socket: row.tmux_socket,
-  tmux_session: row.tmux_session,
-  workspace: row.workspace,
-  workspace_fresh: row.workspace_fresh === 1,
-  lease_pid: row.lease_pid,
-  lease_start: row.lease_start,
-  started_at: row.started_at,
-  created_at: row.created_at,
-  updated_at: row.updated_at,
-  rev: row.rev
+export const TaskRow = Schema.Struct({
+  ...Task.fields,
+  links: Schema.parseJson(Task.fields.links),
+  comments: Schema.parseJson(Schema.Array(Comment)),
+  workspace_fresh: BooleanFromBit,
+  rev: Schema.Number
 })
 
-export interface EventRow {
-  readonly id: number
-  readonly task_id: string
-  readonly attempt: number
-  readonly from_status: string | null
-  readonly to_status: string
-  readonly actor: string
-  readonly reason: string
-  readonly at: string
+/** An `events` row: its two status columns are the event's `from` and `to`. */
+export const EventRow = Schema.Struct({
+  ...TaskEvent.fields,
+  from: Schema.propertySignature(TaskEvent.fields.from).pipe(Schema.fromKey("from_status")),
+  to: Schema.propertySignature(TaskEvent.fields.to).pipe(Schema.fromKey("to_status"))
+})
+
+/**
+ * A row that does not decode, in one line: the table, the row's id, the column and what is
+ * wrong with it, e.g. `a row of tasks does not decode (TASK-0007, links): Unexpected token …`.
+ */
+export const describeRowError = (table: string, error: ParseResult.ParseError): string => {
+  let id = "?"
+  const path: Array<PropertyKey> = []
+  // Down the first failure: the Pointers on the way name the column, the innermost value with
+  // an `id` is the row.
+  let at: ParseResult.ParseIssue = error.issue
+  for (;;) {
+    if (!Arr.isArray(at.actual) && Predicate.hasProperty(at.actual, "id")) id = String(at.actual.id)
+    const next = inner(at)
+    if (next === undefined) break
+    if (at._tag === "Pointer") path.push(...Arr.ensure(at.path))
+    at = next
+  }
+  // The row's index, when a whole result was decoded at once, says nothing to a reader.
+  const column = path.filter((key, i) => !(i === 0 && typeof key === "number")).map(String).join(".")
+  return oneLine(`a row of ${table} does not decode (${[id, column].filter((s) => s !== "").join(", ")}): ${whatIsWrong(at)}`)
 }
 
-export const eventFromRow = (row: EventRow): TaskEvent => ({
-  id: row.id,
-  task_id: row.task_id as TaskId,
-  attempt: row.attempt,
-  from: row.from_status as TaskStatus | null,
-  to: row.to_status as TaskStatus,
-  actor: row.actor as Actor,
-  reason: row.reason,
-  at: row.at
-})
+/** The issue one step down the first failure; none at a leaf, or at a union (its members all failed). */
+const inner = (issue: ParseResult.ParseIssue): ParseResult.ParseIssue | undefined => {
+  switch (issue._tag) {
+    case "Pointer":
+    case "Transformation":
+      return issue.issue
+    case "Refinement":
+      return issue.kind === "From" ? issue.issue : undefined
+    case "Composite":
+      return AST.isUnion(issue.ast) ? undefined : Arr.ensure(issue.issues).at(0)
+    default:
+      return undefined
+  }
+}
+
+const whatIsWrong = (issue: ParseResult.ParseIssue): string =>
+  issue._tag === "Composite" && AST.isUnion(issue.ast)
+    ? `Expected ${String(issue.ast)}, actual ${Inspectable.format(issue.actual)}`
+    : ParseResult.ArrayFormatter.formatIssueSync(issue).at(0)?.message ?? String(issue.actual)

@@ -29,21 +29,22 @@ const { sandbox, running } = trackedWorld()
 const windowNames = (s: Sandbox) => taskWindows(s).map((w) => w.windowName).sort()
 
 describe("hub reap", { timeout: 120_000 }, () => {
-  it("kills windows of cancelled, ready, failed and done tasks, and of in-review ones only after --after", async () => {
+  it("kills windows of backlog, cancelled, ready, failed and done tasks, and of in-review ones only after --after", async () => {
     const s = sandbox("reap")
     const [working, done, failed, reviewing, cancelled, waiting] = await createTasks(s, [
       "working", "done", "failed", "reviewing", "cancelled", "waiting"
     ])
     await hubOk(s, ["task", "cancel", cancelled!])
+    const later = (await hubOk(s, ["task", "create", "--title", "later", "--status", "backlog"])).trim()
     // Four agents; `waiting` stays ready because the cap is 4.
     await hubOk(s, ["dispatch"], { HUB_DISPATCH_CAP: "4" })
     expect(windowNames(s)).toEqual([working, done, failed, reviewing].sort())
     await hubOk(s, ["task", "report", done!, "--status", "done"])
     await hubOk(s, ["task", "report", failed!, "--status", "failed"])
     await hubOk(s, ["task", "report", reviewing!, "--status", "in-review"])
-    // Windows hub did not make, but that name tasks: a cancelled one, a ready one, none at all;
-    // and windows that are not hub's to touch.
-    for (const name of [cancelled!, waiting!, "TASK-0099", "scratch"]) {
+    // Windows hub did not make, but that name tasks: a cancelled one, a ready one, a backlog one,
+    // none at all; and windows that are not hub's to touch.
+    for (const name of [cancelled!, waiting!, later, "TASK-0099", "scratch"]) {
       expect(s.tmux(["new-window", "-d", "-t", "=hub:", "-n", name, "sleep 600"]).status).toBe(0)
     }
     expect(s.tmux(["new-session", "-d", "-s", "other", "-n", done!, "sleep 600"]).status).toBe(0)
@@ -57,6 +58,7 @@ describe("hub reap", { timeout: 120_000 }, () => {
       [failed, before.get(failed!), "task is failed"],
       [cancelled, before.get(cancelled!), "task is cancelled"],
       [waiting, before.get(waiting!), "task is ready"],
+      [later, before.get(later), "task is backlog"],
       ["TASK-0099", before.get("TASK-0099"), "no such task"]
     ].sort())
     expect(windowNames(s)).toEqual([working, reviewing].sort())

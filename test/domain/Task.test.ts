@@ -4,17 +4,16 @@ import { InvalidInput, InvalidTransition, StoreError, TaskNotFound } from "../..
 import {
   Actor,
   Author,
-  isTerminal,
   RepoName,
   Task,
   TASK_STATUSES,
   TaskEvent,
   TaskKind,
   TaskStatus,
-  TERMINAL_STATUSES,
   Title
 } from "../../src/domain/Task.js"
 import { aTask } from "../support/tasks.js"
+import { FINISHED, isFinished } from "../../src/domain/transitions.js"
 
 const ACCEPTED_REPOS: ReadonlyArray<string> = [
   "owner/name",
@@ -97,9 +96,9 @@ describe("statuses, kinds, authors, actors", () => {
     ["done", true],
     ["failed", true],
     ["cancelled", true]
-  ] as const)("isTerminal(%s) = %s", (status, terminal) => {
-    expect(isTerminal(status)).toBe(terminal)
-    expect(TERMINAL_STATUSES.includes(status)).toBe(terminal)
+  ] as const)("isFinished(%s) = %s", (status, finished) => {
+    expect(isFinished(status)).toBe(finished)
+    expect(FINISHED.includes(status)).toBe(finished)
   })
 
   it.each(["", "Ready", "in_progress", "inprogress", "review", "closed"])("%j is not a status", (s) => {

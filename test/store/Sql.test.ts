@@ -1,8 +1,11 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, SqlError } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Context, Effect, Layer } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { LATEST_MIGRATION } from "../../src/store/migrations.js"
+import { isBusy } from "../../src/store/Sql.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import { modeOf, withUmask } from "../support/files.js"
 import { newTask, scopedSandbox, storeIn } from "./helpers.js"
@@ -43,7 +46,7 @@ describe("opening the database", () => {
       }).pipe(Effect.provide(storeIn(sandbox)))
       expect(pragmas.journal).toBe("wal")
       expect(pragmas.busy).toBeGreaterThan(0)
-      expect(pragmas.version).toBe(1)
+      expect(pragmas.version).toBe(LATEST_MIGRATION)
       expect(pragmas.tables).toEqual(expect.arrayContaining(["tasks", "events"]))
     }))
 
@@ -60,9 +63,33 @@ describe("opening the database", () => {
         return { tasks: yield* store.list(), migrations: migrations[0]!.n, next: yield* store.create(newTask()) }
       }).pipe(Effect.provide(storeIn(sandbox)))
       expect(again.tasks.map((t) => t.title)).toEqual(["persisted"])
-      expect(again.migrations).toBe(1)
+      expect(again.migrations).toBe(LATEST_MIGRATION)
       expect(first.id).toBe("TASK-0001")
       expect(again.next.id).toBe("TASK-0002")
+    }))
+
+  it.scoped("a database made before the list index gets it, keeping its tasks", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      // The file as migration 1 left it: index on updated_at, user_version 1, one migration row.
+      yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        yield* (yield* TaskStore).create(newTask({ title: "from before" }))
+        yield* sql`DROP INDEX tasks_status_updated`
+        yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
+        yield* sql`DELETE FROM effect_sql_migrations WHERE migration_id > 1`
+        yield* sql`PRAGMA user_version = 1`
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      const after = yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        return {
+          tasks: (yield* (yield* TaskStore).list()).map((t) => t.title),
+          indexes: (yield* sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL ORDER BY name`)
+            .map((r) => r.name),
+          version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]?.user_version
+        }
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      expect(after).toEqual({ tasks: ["from before"], indexes: ["tasks_status_seq", "tasks_status_updated"], version: 2 })
     }))
 
   it.scoped("a file that is not SQLite is a StoreError and stays byte for byte untouched", () =>
@@ -164,4 +191,51 @@ describe("file modes, whatever the umask (000 here)", () => {
       expect(modeOf(sandbox.hubHome)).toBe(0o750)
       expect(modeOf(db)).toBe(0o640)
     }))
+})
+
+describe("SQLite busy", () => {
+  it.scoped("a write refused because another connection holds the lock is busy, by its code", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      const refused = yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        const other = Context.get(
+          yield* Layer.build(SqliteClient.layer({ filename: path.join(sandbox.hubHome, "hub.db") })),
+          SqlClient.SqlClient
+        )
+        yield* other`BEGIN EXCLUSIVE`
+        // No waiting: the store's own connection is refused at once.
+        yield* sql`PRAGMA busy_timeout = 0`
+        const error = yield* Effect.flip(sql`INSERT INTO events (task_id, attempt, to_status, actor, reason, at)
+                                             VALUES ('TASK-0001', 0, 'ready', 'human', 'x', 't')`)
+        yield* other`ROLLBACK`
+        return error
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      expect(refused).toBeInstanceOf(SqlError.SqlError)
+      expect(refused.cause).toMatchObject({ code: expect.stringMatching(/^SQLITE_BUSY/) })
+      expect(isBusy(refused)).toBe(true)
+    }))
+
+  it.each([
+    ["SQLITE_BUSY", true],
+    ["SQLITE_BUSY_SNAPSHOT", true],
+    ["SQLITE_BUSY_TIMEOUT", true],
+    ["SQLITE_LOCKED", true],
+    ["SQLITE_LOCKED_SHAREDCACHE", true],
+    ["SQLITE_ERROR", false],
+    ["SQLITE_CORRUPT", false],
+    ["SQLITE_BUSYNESS", false],
+    ["ENOENT", false]
+  ] as const)("a SqlError whose cause has code %s: busy = %s", (code, busy) => {
+    const cause = Object.assign(new Error("whatever it says"), { code })
+    expect(isBusy(new SqlError.SqlError({ cause, message: "Failed to execute statement" }))).toBe(busy)
+    expect(isBusy(cause)).toBe(busy)
+  })
+
+  it("a message that says 'locked' or 'busy' without the code is not busy", () => {
+    expect(isBusy(new SqlError.SqlError({ cause: new Error("database is locked"), message: "busy" }))).toBe(false)
+    expect(isBusy(new Error("SQLITE_BUSY: database is locked"))).toBe(false)
+    expect(isBusy("database is locked")).toBe(false)
+    expect(isBusy(undefined)).toBe(false)
+  })
 })

@@ -12,11 +12,7 @@ const iso = (ms: number) => new Date(ms).toISOString()
 const lease = { pid: 4242, start: "12345" }
 const window = { windowId: "@7", panePid: 999, sessionId: "sess-1", tmuxSocket: "sock", tmuxSession: "hub" }
 
-const { freshStore } = fileSandbox("store")
-
-/** Each test gets its own SQLite file in its own temp HUB_HOME, on the TestClock (t = 0). */
-const test = <A, E>(name: string, body: () => Effect.Effect<A, E, TaskStore | SqlClient.SqlClient>) =>
-  it.effect(name, () => Effect.provide(body(), freshStore))
+const { freshStore, test } = fileSandbox("store")
 
 /** Everything about a task that a refused or fenced write must leave alone. */
 const snapshot = (id: TaskId) =>

@@ -1,5 +1,5 @@
 import { SqlClient } from "@effect/sql"
-import { afterAll, beforeAll } from "@effect/vitest"
+import { afterAll, beforeAll, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as path from "node:path"
 import { HubConfig, type HubSettings } from "../../src/config.js"
@@ -45,7 +45,10 @@ export const fileSandbox = (name = "store") => {
   const freshStore: Layer.Layer<TaskStore | SqlClient.SqlClient | HubConfig, unknown> = Layer.unwrapEffect(
     Effect.sync(() => storeIn(sandbox!, { home: path.join(sandbox!.dir, `hub-${++n}`) }))
   )
-  return { sandbox: () => sandbox!, freshStore }
+  /** A test with its own SQLite file in its own temp HUB_HOME, on the TestClock (t = 0). */
+  const test = <A, E>(name: string, body: () => Effect.Effect<A, E, TaskStore | SqlClient.SqlClient>) =>
+    it.effect(name, () => Effect.provide(body(), freshStore))
+  return { sandbox: () => sandbox!, freshStore, test }
 }
 
 export const newTask = (patch: Partial<NewTask> = {}): NewTask => ({
