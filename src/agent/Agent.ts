@@ -1,14 +1,15 @@
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option, Schema } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
+import { AgentSignal } from "../domain/AgentState.js"
 import { AgentError } from "../domain/errors.js"
 import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { makePrivateDir, PRIVATE_FILE, writePrivateFile } from "../shared/files.js"
 import { runProcess } from "../shared/process.js"
 import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
-import { SESSION_FILE } from "./hook.js"
+import { SESSION_FILE, SIGNALS_FILE } from "./hook.js"
 import { claudeSettings } from "./settings.js"
 import { sessionIdFor } from "./session.js"
 
@@ -56,6 +57,16 @@ export class Agent extends Context.Tag("hub/Agent")<Agent, {
   readonly trust: (workspace: string) => Effect.Effect<void, AgentError>
   /** The exit status the window command recorded, if it has finished. */
   readonly exitStatus: (taskId: TaskId, attempt: number) => Effect.Effect<Option.Option<number>>
+  /**
+   * The signals the attempt's hooks left in its run folder after byte `from`, and where the
+   * next read starts: a line still being written (no newline yet) waits for the next read,
+   * a line that is not a signal is skipped.
+   */
+  readonly signals: (
+    taskId: TaskId,
+    attempt: number,
+    from: number
+  ) => Effect.Effect<{ readonly signals: ReadonlyArray<AgentSignal>; readonly read: number }>
   /** Fails when the agent's executable cannot be found on PATH. */
   readonly check: Effect.Effect<void, AgentError>
   /**
@@ -196,6 +207,27 @@ export const makeAgent = Effect.gen(function* () {
     Effect.asVoid
   )
 
+  const decodeSignal = Schema.decodeUnknownOption(Schema.parseJson(AgentSignal))
+  const signals = (taskId: TaskId, attempt: number, from: number) =>
+    Effect.sync(() => {
+      let bytes: Buffer
+      try {
+        const fd = fs.openSync(path.join(runDirFor(config.home, taskId, attempt), SIGNALS_FILE), "r")
+        try {
+          const size = fs.fstatSync(fd).size
+          bytes = Buffer.alloc(Math.max(0, size - from))
+          if (bytes.length > 0) fs.readSync(fd, bytes, 0, bytes.length, from)
+        } finally {
+          fs.closeSync(fd)
+        }
+      } catch {
+        return { signals: [], read: from }
+      }
+      const whole = bytes.lastIndexOf(0x0a) + 1
+      const lines = bytes.subarray(0, whole).toString("utf8").split("\n").filter((line) => line !== "")
+      return { signals: lines.flatMap((line) => Option.toArray(decodeSignal(line))), read: from + whole }
+    })
+
   const voidAttempt = (taskId: TaskId, attempt: number) =>
     Effect.try({
       try: () => {
@@ -206,7 +238,7 @@ export const makeAgent = Effect.gen(function* () {
       catch: (error) => new AgentError({ message: `cannot call off ${taskId}#${attempt}: ${(error as Error).message}` })
     })
 
-  return Agent.of({ command, isDefault, launch, trust, exitStatus, check, voidAttempt })
+  return Agent.of({ command, isDefault, launch, trust, exitStatus, signals, check, voidAttempt })
 })
 
 export const AgentLive = Layer.effect(Agent, makeAgent)

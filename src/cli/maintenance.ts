@@ -29,13 +29,15 @@ export const statusCommand = Command.make("status", { json: jsonOption("the open
     const rows = yield* status
     if (o.json) return yield* json(rows)
     yield* out(rows.length === 0 ? "no open tasks" : table(
-      ["ID", "STATUS", "WINDOW", "PANE", "AGENT", "AGE", "TITLE"],
+      ["ID", "STATUS", "WINDOW", "PANE", "AGENT", "STATE", "ACTIVE", "AGE", "TITLE"],
       rows.map((r) => [
         r.id,
         r.status,
         r.window_id ?? "-",
         r.pane_pid === null ? "-" : String(r.pane_pid),
         r.liveness === null ? "-" : r.detail ? `${r.liveness} (${r.detail})` : r.liveness,
+        r.agent_state ?? "-",
+        r.active_seconds === null ? "-" : `${age(r.active_seconds)} ago`,
         age(r.age_seconds),
         flat(r.title)
       ])

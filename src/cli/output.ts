@@ -1,5 +1,6 @@
 import { Data, Effect } from "effect"
 import type { Task, TaskEvent } from "../domain/Task.js"
+import type { StoredTask } from "../store/TaskStore.js"
 
 /** The command already said what went wrong; exit with `code`. */
 export class Reported extends Data.TaggedError("Reported")<{ readonly code: number }> {}
@@ -18,8 +19,8 @@ export const err = (text: string) => Effect.sync(() => void process.stderr.write
 export const json = (value: unknown) => out(JSON.stringify(value, null, 2))
 
 /** A task as scripts see it (`--json`): the store's bookkeeping (rev) stays inside. */
-export const taskJson = (task: Task & { readonly rev?: number }) => {
-  const { rev: _rev, ...visible } = task
+export const taskJson = (task: Task & Partial<Omit<StoredTask, keyof Task>>): Task => {
+  const { agent_active_at: _active, agent_signals_read: _read, change_actor: _actor, rev: _rev, ...visible } = task
   return visible
 }
 
@@ -54,6 +55,9 @@ export const taskDetail = (task: Task) => {
     `updated:     ${task.updated_at}`
   ]
   if (task.session_id) lines.push(`session:     ${task.session_id}`)
+  if (task.agent_state) {
+    lines.push(`agent:       ${task.agent_state} since ${task.agent_state_at ?? "?"}${task.agent_state_reason ? ` (${printable(flat(task.agent_state_reason))})` : ""}`)
+  }
   if (task.window_id) lines.push(`window:      ${task.window_id}${task.pane_pid ? ` (pane pid ${task.pane_pid})` : ""}`)
   if (task.workspace) lines.push(`workspace:   ${task.workspace}`)
   if (task.error) lines.push(`error:       ${task.error}`)

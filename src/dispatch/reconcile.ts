@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { Agent } from "../agent/Agent.js"
 import { sessionIdFor } from "../agent/session.js"
 import { Host } from "../host/Host.js"
@@ -6,6 +6,8 @@ import type { TaskStatus } from "../domain/Task.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
+import type { Pane } from "../terminal/Terminal.js"
+import { applyAgentPolicy, observeAgent } from "./agentState.js"
 import { describeDead, makeProber } from "./liveness.js"
 
 export interface ReconcileAction {
@@ -93,7 +95,10 @@ export const reconcile = Effect.gen(function* () {
       skipped.push({ taskId: task.id, why: `liveness unknown: ${liveness.why}` })
       continue
     }
-    if (liveness._tag === "alive") continue
+    if (liveness._tag === "alive") {
+      yield* followAgent(task, liveness.pane)
+      continue
+    }
     const why = describeDead(liveness.why, liveness.status)
     if ((liveness.why === "exited" || liveness.why === "pane-dead") && liveness.status === 0) {
       yield* apply(task, "in-review", "agent exited without reporting", null)
@@ -101,5 +106,23 @@ export const reconcile = Effect.gen(function* () {
       yield* apply(task, "failed", why, why)
     }
   }
+  // A blocked or in-review task keeps its live window (a person may attach and answer): what
+  // its agent does is still followed, and an agent that works again unblocks a task that
+  // reconcile had blocked.
+  for (const task of yield* store.withAgents) {
+    if (task.status === "in-progress" || task.window_id === null) continue
+    const liveness = yield* prober.livenessOf(task)
+    if (liveness._tag === "alive") yield* followAgent(task, liveness.pane)
+  }
   return { checked: tasks.length, changed, skipped } satisfies ReconcileReport
+
+  /** What a live agent is doing, recorded, and the policy it calls for applied. */
+  function followAgent(task: StoredTask, pane: Pane) {
+    return Effect.gen(function* () {
+      const now = yield* observeAgent(task)
+      const action = yield* applyAgentPolicy(task, now, pane)
+      if (Option.isSome(action)) changed.push({ taskId: task.id, attempt: task.attempt, ...action.value })
+    }).pipe(Effect.catchAll((error) =>
+      Effect.sync(() => void skipped.push({ taskId: task.id, why: `agent state: ${error.message}` }))))
+  }
 }).pipe(Effect.withSpan("Dispatch.reconcile"))

@@ -1,10 +1,12 @@
 import { Clock, Effect } from "effect"
 import { Host } from "../host/Host.js"
+import type { AgentState } from "../domain/AgentState.js"
 import type { Task, TaskStatus } from "../domain/Task.js"
 import { ownsAgent, UNFINISHED } from "../domain/transitions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
+import { observeAgent } from "./agentState.js"
 import { describeDead, makeProber } from "./liveness.js"
 
 export interface StatusRow {
@@ -19,6 +21,12 @@ export interface StatusRow {
   readonly detail: string | null
   /** Seconds since the agent started (in-progress) or since the last change. */
   readonly age_seconds: number
+  /** What the agent is doing (see the task JSON), and since when. */
+  readonly agent_state: AgentState | null
+  readonly agent_state_at: string | null
+  readonly agent_state_reason: string | null
+  /** Seconds since the agent last showed life (a hook, or output in its window); null when unknown. */
+  readonly active_seconds: number | null
 }
 
 /** Every non-terminal task, and for in-progress ones what tmux says beside what the store says. */
@@ -31,6 +39,7 @@ export const status = Effect.gen(function* () {
   const rows: Array<StatusRow> = []
   for (const task of tasks) {
     const since = Date.parse(task.status === "in-progress" && task.started_at ? task.started_at : task.updated_at)
+    const seconds = (at: number) => Math.max(0, Math.round((now - at) / 1000))
     const base = {
       id: task.id,
       title: task.title,
@@ -38,7 +47,11 @@ export const status = Effect.gen(function* () {
       attempt: task.attempt,
       window_id: task.window_id,
       pane_pid: task.pane_pid,
-      age_seconds: Math.max(0, Math.round((now - since) / 1000))
+      age_seconds: seconds(since),
+      agent_state: task.agent_state,
+      agent_state_at: task.agent_state_at,
+      agent_state_reason: task.agent_state_reason,
+      active_seconds: task.agent_active_at === null ? null : seconds(Date.parse(task.agent_active_at))
     }
     if (task.status !== "in-progress") {
       rows.push({ ...base, liveness: null, detail: null })
@@ -49,8 +62,19 @@ export const status = Effect.gen(function* () {
       continue
     }
     const live = yield* prober.livenessOf(task)
+    // A live agent: what its hooks said since the last look, and its window's last output.
+    const agent = live._tag === "alive" ? yield* observeAgent(task) : undefined
+    const lastSign = agent === undefined
+      ? undefined
+      : Math.max(Date.parse(agent.activeAt), live._tag === "alive" && live.pane.activityAt ? Date.parse(live.pane.activityAt) : 0)
     rows.push({
       ...base,
+      ...(agent === undefined ? {} : {
+        agent_state: agent.state,
+        agent_state_at: agent.since,
+        agent_state_reason: agent.reason,
+        active_seconds: lastSign === undefined ? null : seconds(lastSign)
+      }),
       liveness: live._tag,
       detail: live._tag === "alive" ? null : live._tag === "unknown" ? live.why : describeDead(live.why, live.status)
     })

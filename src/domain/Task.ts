@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { AgentState } from "./AgentState.js"
 import { TaskId } from "./TaskId.js"
 
 export const TaskStatus = Schema.Literal(
@@ -65,7 +66,12 @@ export const Task = Schema.Struct({
   lease_start: Schema.NullOr(Schema.String),
   started_at: Schema.NullOr(Schema.String),
   created_at: Schema.String,
-  updated_at: Schema.String
+  updated_at: Schema.String,
+  /** What the current attempt's agent is doing (null while no attempt has a window). */
+  agent_state: Schema.NullOr(AgentState),
+  /** When `agent_state` last changed. */
+  agent_state_at: Schema.NullOr(Schema.String),
+  agent_state_reason: Schema.NullOr(Schema.String)
 })
 export type Task = typeof Task.Type
 

@@ -11,6 +11,7 @@ export type Move =
   | "claim" // the dispatcher takes a ready task
   | "rollback" // a dispatch undoes its claim
   | "reconcile" // the reconciler repairs what no finalizer could
+  | "policy" // the reconciler acts on what a live agent is doing (AgentState.agentPolicy)
 
 /**
  * The one table that says which status may follow which, and through which move. The CLI,
@@ -24,8 +25,10 @@ export const TRANSITIONS: ReadonlyArray<readonly [from: TaskStatus, move: Move, 
   ["in-progress", "rollback", ["ready", "failed"]],
   ["in-progress", "report", ["in-review", "blocked", "done", "failed"]],
   ["in-progress", "reconcile", ["ready", "in-review", "failed"]],
+  ["in-progress", "policy", ["blocked", "in-review"]],
   ["in-progress", "cancel", ["cancelled"]],
   ["blocked", "report", ["in-progress", "in-review", "done"]],
+  ["blocked", "policy", ["in-progress"]],
   ["blocked", "ready", ["ready"]],
   ["blocked", "cancel", ["cancelled"]],
   ["in-review", "report", ["done", "blocked"]],
@@ -116,7 +119,8 @@ const MOVE_NAMES: Record<Move, string> = {
   report: "task report",
   claim: "claim",
   rollback: "rollback",
-  reconcile: "reconcile"
+  reconcile: "reconcile",
+  policy: "agent state policy"
 }
 
 export const checkTransition = (

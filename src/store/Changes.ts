@@ -37,7 +37,7 @@ export const ChangesSilent = Layer.succeed(Changes, Changes.of({ announce: Effec
 
 /**
  * The store, announcing every write that changed something: a task created, moved, claimed,
- * started, rolled back or reconciled, a comment or a link.
+ * started, rolled back or reconciled, a comment or a link, what its agent is doing.
  */
 export const announceWrites = Layer.effect(
   TaskStore,
@@ -56,7 +56,9 @@ export const announceWrites = Layer.effect(
       rollback: (...args) => ifTrue(store.rollback(...args)),
       commitDispatch: (...args) => ifTrue(store.commitDispatch(...args)),
       recordStart: (...args) => ifTrue(store.recordStart(...args)),
-      reconcile: (...args) => ifTrue(store.reconcile(...args))
+      reconcile: (...args) => ifTrue(store.reconcile(...args)),
+      observe: (...args) => ifTrue(store.observe(...args)),
+      applyPolicy: (...args) => ifTrue(store.applyPolicy(...args))
     })
   })
 )

@@ -1,5 +1,6 @@
 import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
 import { Array as Arr, Clock, Context, Effect, Either, Layer, Option, type ParseResult } from "effect"
+import type { AgentStatus } from "../domain/AgentState.js"
 import { InvalidTransition, StoreError, TaskNotFound } from "../domain/errors.js"
 import type { Actor, Author, Task, TaskEvent, TaskKind, TaskStatus } from "../domain/Task.js"
 import { TaskId } from "../domain/TaskId.js"
@@ -10,6 +11,7 @@ import {
   COMMITTABLE,
   FINISHED,
   type Move,
+  AGENT_OWNING,
   RECONCILE_FROM,
   ROLLBACK_FROM,
   UNFINISHED
@@ -28,8 +30,12 @@ export interface NewTask {
   readonly links: ReadonlyArray<string>
 }
 
-/** A task with its revision: the compare-and-set token of optimistic updates. */
-export type StoredTask = Task & { readonly rev: number }
+/**
+ * A task with the store's bookkeeping: its revision (the compare-and-set token of optimistic
+ * updates), who made its last change, when its agent last showed life and how far reconcile
+ * has read the agent's signals.
+ */
+export type StoredTask = typeof TaskRow.Type
 
 /** Names one attempt at a task: every dispatch-side write is fenced on it. */
 export interface AttemptRef {
@@ -70,10 +76,17 @@ export interface ReconcileRef extends AttemptRef {
   readonly unstarted?: boolean
 }
 
+/** What a policy saw: the attempt, its window, the status it moves from and the revision. */
+export interface PolicyRef extends AttemptRef {
+  readonly windowId: string | null
+  readonly from: TaskStatus
+  readonly rev: number
+}
+
 export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
   readonly create: (input: NewTask) => Effect.Effect<Task, StoreError>
   readonly get: (id: TaskId) => Effect.Effect<StoredTask, TaskNotFound | StoreError>
-  readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<Task>, StoreError>
+  readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
   readonly events: (id: TaskId) => Effect.Effect<ReadonlyArray<TaskEvent>, TaskNotFound | StoreError>
   /** A move of the transition table, checked and applied as one compare-and-set. */
   readonly move: (
@@ -113,6 +126,23 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
     start: { readonly sessionId: string; readonly window: Omit<WindowRecord, "sessionId"> | null },
     reason: string
   ) => Effect.Effect<boolean, StoreError>
+  /** Every task whose agent may be live (in-progress, blocked, in-review). */
+  readonly withAgents: Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
+  /**
+   * Records what the attempt's agent is doing and how far its signals were read: bookkeeping,
+   * not a status change (no event). False when the attempt is no longer the task's.
+   */
+  readonly observe: (ref: AttemptRef, agent: AgentStatus, signalsRead: number) => Effect.Effect<boolean, StoreError>
+  /**
+   * A move of an agent-state policy (the transition table's `policy` rows), with the agent's
+   * state, as a compare-and-set on what reconcile saw; false when the task moved meanwhile.
+   */
+  readonly applyPolicy: (
+    ref: PolicyRef,
+    to: TaskStatus,
+    reason: string,
+    agent: AgentStatus
+  ) => Effect.Effect<boolean, InvalidTransition | StoreError>
   readonly reconcile: (
     ref: ReconcileRef,
     to: "ready" | "in-review" | "failed",
@@ -249,6 +279,8 @@ export const makeTaskStore = Effect.gen(function* () {
                lease_pid = ${lease.pid}, lease_start = ${lease.start}, error = NULL,
                window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
                tmux_session = NULL, workspace_fresh = 0, started_at = NULL,
+               agent_state = NULL, agent_state_at = NULL, agent_state_reason = NULL,
+               agent_active_at = NULL, agent_signals_read = 0,
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
         WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1)
           AND (SELECT count(*) FROM tasks WHERE status = ${CLAIMED}) < ${cap}
@@ -282,6 +314,9 @@ export const makeTaskStore = Effect.gen(function* () {
         UPDATE tasks SET session_id = ${start.sessionId}, started_at = ${at},
                window_id = ${w?.windowId ?? null}, pane_pid = ${w?.panePid ?? null},
                tmux_socket = ${w?.tmuxSocket ?? null}, tmux_session = ${w?.tmuxSession ?? null},
+               agent_state = COALESCE(agent_state, 'starting'), agent_state_at = COALESCE(agent_state_at, ${at}),
+               agent_state_reason = COALESCE(agent_state_reason, 'window opened'),
+               agent_active_at = COALESCE(agent_active_at, ${at}),
                rev = rev + 1, change_actor = 'agent', change_reason = ${reason}, updated_at = ${at}
         WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = ${CLAIMED} AND started_at IS NULL
         RETURNING id`
@@ -296,6 +331,9 @@ export const makeTaskStore = Effect.gen(function* () {
                session_id = ${window.sessionId}, tmux_socket = ${window.tmuxSocket},
                tmux_session = ${window.tmuxSession}, lease_pid = NULL, lease_start = NULL,
                started_at = COALESCE(started_at, ${at}),
+               agent_state = COALESCE(agent_state, 'starting'), agent_state_at = COALESCE(agent_state_at, ${at}),
+               agent_state_reason = COALESCE(agent_state_reason, 'window opened'),
+               agent_active_at = COALESCE(agent_active_at, ${at}),
                -- An agent that already recorded its start: one "agent started" per attempt.
                rev = CASE WHEN started_at IS NULL THEN rev + 1 ELSE rev END,
                change_actor = CASE WHEN started_at IS NULL THEN 'dispatcher' ELSE change_actor END,
@@ -318,7 +356,38 @@ export const makeTaskStore = Effect.gen(function* () {
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.reconcile"))
 
+  const withAgents = tasksOf(sql`SELECT * FROM tasks WHERE status IN ${sql.in(AGENT_OWNING)} ORDER BY seq`)
+
+  const observe = (ref: AttemptRef, agent: AgentStatus, signalsRead: number) =>
+    Effect.gen(function* () {
+      const rows = yield* sql`
+        UPDATE tasks SET agent_state = ${agent.state}, agent_state_at = ${agent.since},
+               agent_state_reason = ${agent.reason}, agent_active_at = ${agent.activeAt},
+               agent_signals_read = ${signalsRead}
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(AGENT_OWNING)}
+        RETURNING id`
+      return rows.length > 0
+    }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.observe"))
+
+  const applyPolicy = (ref: PolicyRef, to: TaskStatus, reason: string, agent: AgentStatus) =>
+    Effect.gen(function* () {
+      const checked = checkTransition(ref.id, ref.from, "policy", to)
+      if (Either.isLeft(checked)) return yield* checked.left
+      const at = yield* now
+      const rows = yield* sql`
+        UPDATE tasks SET status = ${to}, rev = rev + 1, change_actor = 'reconciler', change_reason = ${reason},
+               updated_at = ${at}, agent_state = ${agent.state}, agent_state_at = ${agent.since},
+               agent_state_reason = ${agent.reason}, agent_active_at = ${agent.activeAt}
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = ${ref.from} AND window_id IS ${ref.windowId}
+          AND rev = ${ref.rev}
+        RETURNING id`.pipe(Effect.mapError(storeError))
+      return rows.length > 0
+    }).pipe(Effect.withSpan("TaskStore.applyPolicy"))
+
   return TaskStore.of({
+    withAgents,
+    observe,
+    applyPolicy,
     create,
     get: getRow,
     list,

@@ -90,9 +90,26 @@ const listIndex = Effect.gen(function* () {
   yield* sql`PRAGMA user_version = 2`
 })
 
+/**
+ * What the current attempt's agent is doing (issue 10): its state, since when and why, when it
+ * last showed life, and how far reconcile has read its run folder's signals. Not status
+ * changes: no event is written for them.
+ */
+const agentState = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state TEXT
+    CHECK (agent_state IS NULL OR agent_state IN ('starting', 'busy', 'idle', 'waiting', 'stalled', 'ended'))`
+  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state_at TEXT`
+  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state_reason TEXT`
+  yield* sql`ALTER TABLE tasks ADD COLUMN agent_active_at TEXT`
+  yield* sql`ALTER TABLE tasks ADD COLUMN agent_signals_read INTEGER NOT NULL DEFAULT 0`
+  yield* sql`PRAGMA user_version = 3`
+})
+
 export const migrations = {
   "0001_init": init,
-  "0002_list_index": listIndex
+  "0002_list_index": listIndex,
+  "0003_agent_state": agentState
 } as const
 
-export const LATEST_MIGRATION = 2
+export const LATEST_MIGRATION = 3

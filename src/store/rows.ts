@@ -1,5 +1,5 @@
 import { Array as Arr, Inspectable, ParseResult, Predicate, Schema, SchemaAST as AST } from "effect"
-import { Comment, Task, TaskEvent } from "../domain/Task.js"
+import { Actor, Comment, Task, TaskEvent } from "../domain/Task.js"
 import { oneLine } from "../shared/messages.js"
 
 /** SQLite has no boolean: 0 or 1 in the column, a boolean in the task. */
@@ -11,15 +11,20 @@ const BooleanFromBit = Schema.transform(Schema.Literal(0, 1), Schema.Boolean, {
 
 /**
  * A `tasks` row as SQLite returns it, decoded into the task with its revision: the JSON
- * columns parsed, the bit a boolean, every other column held to the domain's schema. The
- * store's own columns (seq, change_actor, change_reason) are dropped.
+ * columns parsed, the bit a boolean, every other column held to the domain's schema. Of the
+ * store's own columns, seq and change_reason are dropped.
  */
 export const TaskRow = Schema.Struct({
   ...Task.fields,
   links: Schema.parseJson(Task.fields.links),
   comments: Schema.parseJson(Schema.Array(Comment)),
   workspace_fresh: BooleanFromBit,
-  rev: Schema.Number
+  rev: Schema.Number,
+  // The store's bookkeeping, not in the task's JSON: who made the last change, when the agent
+  // last showed life, and how far its signals were read.
+  change_actor: Actor,
+  agent_active_at: Schema.NullOr(Schema.String),
+  agent_signals_read: Schema.Number
 })
 
 /** An `events` row: its two status columns are the event's `from` and `to`. */

@@ -50,3 +50,68 @@ describe("the default agent's hooks", () => {
     expect(await waitFor(() => tags().includes("ended"))).toBe(true)
   })
 })
+
+describe("agent state and its policies, end to end", () => {
+  it("waiting for permission blocks the task; working again unblocks it; idle without reporting puts it in review", async () => {
+    const s = world.sandbox("policies")
+    const log = path.join(s.dir, "claude.log")
+    const [answered, finish, leave] = ["answered", "finish", "leave"].map((f) => path.join(s.dir, f))
+    const script = writeScript(s.dir, [
+      { event: "SessionStart", source: "startup" },
+      { tool: "Bash", input: { command: "ls" } },
+      { permission: "Bash", message: "Claude needs your permission to use Bash" },
+      { waitFor: answered!, timeout: 60 },
+      { tool: "Bash", input: { command: "make" } },
+      { waitFor: finish!, timeout: 60 },
+      { event: "Stop" },
+      { waitFor: leave!, timeout: 60 },
+      { exit: 0 }
+    ])
+    await s.hub(["task", "create", "--title", "needs a person"])
+    const env = {
+      PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}`,
+      HUB_AGENT_COMMAND: undefined,
+      HUB_FAKE_CLAUDE_SCRIPT: script,
+      HUB_FAKE_CLAUDE_LOG: log,
+      // Idle at all is idle too long: the policy, not the clock, is what this test is about.
+      HUB_IDLE_AFTER: "1ms"
+    }
+    expect((await s.hub(["dispatch"], env)).code).toBe(0)
+    const show = async () => JSON.parse((await s.hub(["task", "show", "1", "--json"], env)).stdout)
+    const reconcile = async () => expect((await s.hub(["reconcile"], env)).code).toBe(0)
+    const handled = (event: string, after = 0) =>
+      waitForRecord(log, (r) => r.kind === "handler" && r.event === event && handlerRuns(log, event).length > after)
+
+    await handled("PermissionRequest")
+    await reconcile()
+    expect(await show()).toMatchObject({
+      status: "blocked",
+      agent_state: "waiting",
+      agent_state_reason: "waiting for permission: Claude needs your permission to use Bash"
+    })
+
+    fs.writeFileSync(answered!, "")
+    await handled("PostToolUse", 1)
+    await reconcile()
+    expect(await show()).toMatchObject({ status: "in-progress", agent_state: "busy", agent_state_reason: "using Bash" })
+
+    fs.writeFileSync(finish!, "")
+    await handled("Stop")
+    await reconcile()
+    expect(await show()).toMatchObject({ status: "in-review", agent_state: "idle" })
+
+    const events = JSON.parse((await s.hub(["task", "events", "1", "--json"], env)).stdout) as Array<{ from: string; to: string; actor: string; reason: string }>
+    expect(events.slice(-3).map((e) => [e.from, e.to, e.actor, e.reason])).toEqual([
+      ["in-progress", "blocked", "reconciler", "agent waiting for permission: Claude needs your permission to use Bash"],
+      ["blocked", "in-progress", "reconciler", "agent is working again"],
+      ["in-progress", "in-review", "reconciler", "agent idle for 1ms without reporting"]
+    ])
+    // The window of a task in review stays: a person may attach and answer.
+    expect((await s.hub(["verify"], env)).code).toBe(0)
+    const status = await s.hub(["status", "--json"], env)
+    expect(JSON.parse(status.stdout)[0]).toMatchObject({ id: "TASK-0001", agent_state: "idle" })
+
+    fs.writeFileSync(leave!, "")
+    await waitForRecord(log, (r) => r.kind === "exit")
+  })
+})

@@ -68,7 +68,7 @@ describe("opening the database", () => {
       expect(again.next.id).toBe("TASK-0002")
     }))
 
-  it.scoped("a database made before the list index gets it, keeping its tasks", () =>
+  it.scoped("a database made before the list index and the agent's state gets both, keeping its tasks", () =>
     Effect.gen(function* () {
       const sandbox = yield* scopedSandbox("sql")
       // The file as migration 1 left it: index on updated_at, user_version 1, one migration row.
@@ -77,6 +77,9 @@ describe("opening the database", () => {
         yield* (yield* TaskStore).create(newTask({ title: "from before" }))
         yield* sql`DROP INDEX tasks_status_updated`
         yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
+        for (const column of ["agent_state", "agent_state_at", "agent_state_reason", "agent_active_at", "agent_signals_read"]) {
+          yield* sql.unsafe(`ALTER TABLE tasks DROP COLUMN ${column}`)
+        }
         yield* sql`DELETE FROM effect_sql_migrations WHERE migration_id > 1`
         yield* sql`PRAGMA user_version = 1`
       }).pipe(Effect.provide(storeIn(sandbox)))
@@ -89,7 +92,7 @@ describe("opening the database", () => {
           version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]?.user_version
         }
       }).pipe(Effect.provide(storeIn(sandbox)))
-      expect(after).toEqual({ tasks: ["from before"], indexes: ["tasks_status_seq", "tasks_status_updated"], version: 2 })
+      expect(after).toEqual({ tasks: ["from before"], indexes: ["tasks_status_seq", "tasks_status_updated"], version: 3 })
     }))
 
   it.scoped("a file that is not SQLite is a StoreError and stays byte for byte untouched", () =>

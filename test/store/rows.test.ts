@@ -37,13 +37,16 @@ describe("rows are decoded at the store's edge", () => {
         status: "in-progress",
         rev: 1
       })
-      // The same keys, in the same order, as the task's JSON has always had (rev last).
+      // The same keys, in the same order, as the task's JSON has always had, the agent's state
+      // after them (issue 10), then the store's bookkeeping.
       expect(Object.keys(read)).toEqual([...Object.keys(TaskRow.fields)])
-      expect(Object.keys(read).slice(0, -1)).toEqual([
+      expect(Object.keys(read).slice(0, -4)).toEqual([
         "id", "title", "kind", "status", "description", "repo", "links", "comments", "attempt", "session_id",
         "error", "window_id", "pane_pid", "tmux_socket", "tmux_session", "workspace", "workspace_fresh",
-        "lease_pid", "lease_start", "started_at", "created_at", "updated_at"
+        "lease_pid", "lease_start", "started_at", "created_at", "updated_at",
+        "agent_state", "agent_state_at", "agent_state_reason"
       ])
+      expect(Object.keys(read).slice(-4)).toEqual(["rev", "change_actor", "agent_active_at", "agent_signals_read"])
       expect(yield* store.list()).toEqual([read])
       expect(yield* store.inProgress).toEqual([read])
     }))

@@ -125,6 +125,7 @@ export const fakeAgent = (fault?: Fault) =>
         }),
       trust: () => breakHere(fault, "trust", () => new AgentError({ message: "cannot pre-trust: EACCES" })),
       exitStatus: () => Effect.succeed(Option.none()),
+      signals: (_id, _attempt, from) => Effect.succeed({ signals: [], read: from }),
       check: Effect.void,
       voidAttempt: () => Effect.void
     })

@@ -25,5 +25,8 @@ export const aTask = (patch: Partial<Task> = {}): Task => ({
   started_at: null,
   created_at: "2024-01-01T00:00:00.000Z",
   updated_at: "2024-01-01T00:00:00.000Z",
+  agent_state: null,
+  agent_state_at: null,
+  agent_state_reason: null,
   ...patch
 })
