@@ -6,9 +6,19 @@ import { fileURLToPath } from "node:url"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const stub = path.join(root, "scripts", "stub-parsers.cjs")
 
-/** Options for bundling src/main.ts into `outfile`. */
-export const bundleOptions = (outfile) => ({
-  entryPoints: [path.join(root, "src", "main.ts")],
+/**
+ * The bin's two bundles, each beside the launcher (scripts/launcher.cjs): the full CLI, and
+ * the fast path of the commonest commands, which loads neither @effect/cli nor the services
+ * they do not use.
+ */
+export const BUNDLES = [
+  { entry: "main.ts", outfile: "hub-main.cjs" },
+  { entry: "fastMain.ts", outfile: "hub-fast.cjs" }
+]
+
+/** Options for bundling `src/<entry>` (default: the full CLI's, main.ts) into `outfile`. */
+export const bundleOptions = (outfile, entry = "main.ts") => ({
+  entryPoints: [path.join(root, "src", entry)],
   outfile,
   bundle: true,
   platform: "node",

@@ -1,13 +1,12 @@
 import { ValidationError } from "@effect/cli"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import { Cause, Console, Effect, Exit, FiberId, Layer, Logger, LogLevel, Option } from "effect"
+import { Effect, Layer } from "effect"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { HubLive } from "../layers.js"
-import { Reported } from "./output.js"
 import { cli } from "./root.js"
-import { signalExitCode } from "./signals.js"
+import { runProgram, verdictWith } from "./runner.js"
 
 const ANSI = /\u001b\[[0-9;]*m/g
 
@@ -19,45 +18,12 @@ const usageLine = (error: ValidationError.ValidationError): string => {
   return line === "" ? "invalid usage (see hub --help)" : `${line} (see --help)`
 }
 
-const messageOf = (error: unknown): string => {
-  if (typeof error === "object" && error !== null) {
-    if ("_tag" in error && error._tag === "ConfigError") return `invalid configuration: ${String(error)}`
-    if ("message" in error && typeof error.message === "string" && error.message !== "") return error.message
-    if ("_tag" in error) return String(error._tag)
-  }
-  return String(error)
-}
-
-const oneLine = (s: string) => s.replace(/\s*\n\s*/g, " ").trim()
-
 /** What the process says and which code it exits with, for every way a command can end. */
-export const verdict = (exit: Exit.Exit<void, unknown>): { readonly code: number; readonly message?: string } => {
-  if (Exit.isSuccess(exit)) return { code: 0 }
-  const cause = exit.cause
-  if (Cause.isInterruptedOnly(cause)) return { code: signalExitCode }
-  const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure)) {
-    const error = failure.value
-    if (error instanceof Reported) return { code: error.code }
-    if (ValidationError.isValidationError(error)) {
-      if (ValidationError.isHelpRequested(error)) return { code: 0 }
-      return { code: 2, message: usageLine(error) }
-    }
-    return { code: 1, message: oneLine(messageOf(error)) }
-  }
-  const defect = Cause.squash(cause)
-  return { code: 1, message: `internal error: ${oneLine(defect instanceof Error ? defect.message : String(defect))}` }
-}
-
-/** Log lines go to stderr, one per line, and never mix with stdout's data. */
-const logger = Logger.make(({ logLevel, message, date }) => {
-  const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
-  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${oneLine(text)}\n`)
+export const verdict = verdictWith((error) => {
+  if (!ValidationError.isValidationError(error)) return undefined
+  if (ValidationError.isHelpRequested(error)) return { code: 0 }
+  return { code: 2, message: usageLine(error) }
 })
-
-/** Swallows @effect/cli's own error printing (multi-line help); hub prints one line itself. */
-const withQuietErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Console.consoleWith((console) => Effect.withConsole(effect, { ...console, error: () => Effect.void }))
 
 /**
  * Options that take a value. @effect/cli quietly ignores a repeated one (`--link`,
@@ -85,28 +51,7 @@ export const runCli = (argv: ReadonlyArray<string>) => {
   const program = cli(argv).pipe(
     Effect.provide(HubLive),
     // What @effect/cli itself needs (not NodeContext: its command executor and workers are unused).
-    Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
-    Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-    Logger.withMinimumLogLevel(LogLevel.Warning),
-    withQuietErrors
+    Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
   )
-  const fiber = Effect.runFork(program)
-  // Keep both listeners until the end: finalizers are uninterruptible, so a further signal
-  // cannot cut one short, and it re-sends the interruption in case one was lost; so does a
-  // timer, once a second, until the program has ended.
-  let resend: NodeJS.Timeout | undefined
-  const onSignal = () => {
-    fiber.unsafeInterruptAsFork(FiberId.none)
-    resend ??= setInterval(() => fiber.unsafeInterruptAsFork(FiberId.none), 1000)
-  }
-  process.on("SIGINT", onSignal)
-  process.on("SIGTERM", onSignal)
-  fiber.addObserver((exit) => {
-    const { code, message } = verdict(exit)
-    if (message) process.stderr.write(`hub: ${message}\n`)
-    if (resend !== undefined) clearInterval(resend)
-    process.removeListener("SIGINT", onSignal)
-    process.removeListener("SIGTERM", onSignal)
-    process.exitCode = code
-  })
+  runProgram(program, verdict)
 }

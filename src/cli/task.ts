@@ -1,12 +1,12 @@
 import { Args, Command, Options } from "@effect/cli"
-import { Config, Effect, Either, Option, Schema } from "effect"
-import { InvalidInput } from "../domain/errors.js"
-import { RepoName, type TaskStatus } from "../domain/Task.js"
+import { Config, Effect, Option } from "effect"
+import type { TaskStatus } from "../domain/Task.js"
 import type { Move } from "../domain/transitions.js"
 import { changeStatus } from "../dispatch/taskActions.js"
 import { TaskStore } from "../store/TaskStore.js"
-import { eventTable, json, out, taskDetail, taskJson, taskTable } from "./output.js"
-import { nonEmpty, parseAuthor, parseId, parseKind, parseStatus } from "./parse.js"
+import { eventTable, json, out, taskJson } from "./output.js"
+import { nonEmpty, parseAuthor, parseId, parseStatus } from "./parse.js"
+import { createTask, listTasks, parseUrl, showTask } from "./taskCore.js"
 
 const id = Args.text({ name: "ID" }).pipe(Args.withDescription("task id: TASK-0007, or 7"))
 const asJson = Options.boolean("json").pipe(Options.withDescription("print JSON"))
@@ -18,12 +18,6 @@ const callerSession = Config.option(Config.string("HUB_SESSION_ID")).pipe(
 )
 const callerIsAgent = Effect.map(callerSession, Option.isSome)
 
-const parseUrl = (url: string) =>
-  Effect.try({
-    try: () => new URL(url.trim()).toString() && url.trim(),
-    catch: () => new InvalidInput({ message: `not a URL: '${url}'` })
-  })
-
 const create = Command.make("create", {
   title: Options.text("title").pipe(Options.withDescription("what the task is, in one line")),
   kind: Options.text("kind").pipe(Options.withDefault("implement"), Options.withDescription("implement | review | debug")),
@@ -32,44 +26,16 @@ const create = Command.make("create", {
   link: Options.text("link").pipe(Options.repeated, Options.withDescription("a URL (repeatable)")),
   status: Options.text("status").pipe(Options.withDefault("ready"), Options.withDescription("ready (default) | backlog")),
   json: asJson
-}, (o) =>
-  Effect.gen(function* () {
-    const store = yield* TaskStore
-    const title = yield* nonEmpty(o.title, "the title")
-    const kind = yield* parseKind(o.kind)
-    const status = yield* parseStatus(o.status)
-    if (status !== "ready" && status !== "backlog") {
-      return yield* new InvalidInput({ message: `a new task is ready or backlog, not ${status}` })
-    }
-    const repo = Option.isSome(o.repo) ? o.repo.value.trim() : null
-    if (repo !== null && Either.isLeft(Schema.decodeUnknownEither(RepoName)(repo))) {
-      return yield* new InvalidInput({ message: `not a repo name: '${repo}' (expected owner/name)` })
-    }
-    const links = [...new Set(yield* Effect.forEach(o.link, parseUrl))]
-    const task = yield* store.create({ title, kind, status, description: o.description, repo, links })
-    yield* o.json ? json(taskJson(task)) : out(task.id)
-  })).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))
+}, createTask).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))
 
 const list = Command.make("list", {
   status: Options.text("status").pipe(Options.repeated, Options.withDescription("only these statuses (repeatable)")),
   all: Options.boolean("all").pipe(Options.withDescription("include terminal tasks older than 7 days")),
   json: asJson
-}, (o) =>
-  Effect.gen(function* () {
-    const store = yield* TaskStore
-    const statuses = yield* Effect.forEach(o.status, parseStatus)
-    const tasks = yield* store.list({ statuses, all: o.all })
-    yield* o.json ? json(tasks.map(taskJson)) : out(taskTable(tasks))
-  })).pipe(Command.withDescription("list tasks: every open one, and finished ones from the last 7 days"))
+}, listTasks).pipe(Command.withDescription("list tasks: every open one, and finished ones from the last 7 days"))
 
-const showHandler = (o: { readonly id: string; readonly json: boolean }) =>
-  Effect.gen(function* () {
-    const store = yield* TaskStore
-    const task = yield* store.get(yield* parseId(o.id))
-    yield* o.json ? json(taskJson(task)) : out(taskDetail(task))
-  })
-const show = Command.make("show", { id, json: asJson }, showHandler).pipe(Command.withDescription("show one task"))
-const get = Command.make("get", { id, json: asJson }, showHandler).pipe(Command.withDescription("alias of show"))
+const show = Command.make("show", { id, json: asJson }, showTask).pipe(Command.withDescription("show one task"))
+const get = Command.make("get", { id, json: asJson }, showTask).pipe(Command.withDescription("alias of show"))
 
 const moveCommand = (name: string, move: Move, to: TaskStatus, description: string) =>
   Command.make(name, { id, json: asJson }, (o) =>

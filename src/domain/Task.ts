@@ -1,9 +1,8 @@
 import { Schema } from "effect"
+import { KIND_VALUES, STATUS_VALUES } from "./literals.js"
 import { TaskId } from "./TaskId.js"
 
-export const TaskStatus = Schema.Literal(
-  "backlog", "ready", "in-progress", "blocked", "in-review", "done", "failed", "cancelled"
-)
+export const TaskStatus = Schema.Literal(...STATUS_VALUES)
 export type TaskStatus = typeof TaskStatus.Type
 export const TASK_STATUSES: ReadonlyArray<TaskStatus> = TaskStatus.literals
 
@@ -11,7 +10,7 @@ export const TASK_STATUSES: ReadonlyArray<TaskStatus> = TaskStatus.literals
 export const TERMINAL_STATUSES: ReadonlyArray<TaskStatus> = ["done", "failed", "cancelled"]
 export const isTerminal = (status: TaskStatus): boolean => TERMINAL_STATUSES.includes(status)
 
-export const TaskKind = Schema.Literal("implement", "review", "debug")
+export const TaskKind = Schema.Literal(...KIND_VALUES)
 export type TaskKind = typeof TaskKind.Type
 
 export const Author = Schema.Literal("human", "agent")

@@ -25,8 +25,8 @@ const newestMtime = (dir: string): number => {
   return newest
 }
 
-/** The bin is a launcher (dist/hub.cjs) and, since the launcher commit, the bundle beside it. */
-const BIN_OUTPUTS = [BIN, path.join(ROOT, "dist", "hub-main.cjs")]
+/** The bin is a launcher (dist/hub.cjs) and the two bundles beside it (the full CLI and the fast path). */
+const BIN_OUTPUTS = [BIN, path.join(ROOT, "dist", "hub-main.cjs"), path.join(ROOT, "dist", "hub-fast.cjs")]
 
 const isFresh = (): boolean => {
   if (!fs.existsSync(BIN)) return false
@@ -87,9 +87,18 @@ export const hubIn = (
   cwd: string,
   args: ReadonlyArray<string>,
   vars: NodeJS.ProcessEnv = {}
+): Promise<HubResult> => nodeIn(sandbox, cwd, BIN, args, vars)
+
+/** `node SCRIPT ARGS` as the sandbox's hub runs (the bin, or one of its bundles directly). */
+export const nodeIn = (
+  sandbox: Sandbox,
+  cwd: string,
+  script: string,
+  args: ReadonlyArray<string>,
+  vars: NodeJS.ProcessEnv = {}
 ): Promise<HubResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       cwd,
       env: { ...sandbox.env, ...vars },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,94 @@
+/**
+ * Which commands take the fast path (fast.ts): `hub task list`, `task show|get ID` and
+ * `task create --title …` in their plain forms. Anything else — help, `--flag=value`, an
+ * unknown or repeated option, a value that is not plainly valid, a missing argument — is
+ * declined and goes to the full CLI, which says what it always said. Pure, importing nothing
+ * but plain data: the fast bundle decides before Effect is loaded.
+ */
+import { KIND_VALUES, STATUS_VALUES } from "../domain/literals.js"
+
+export type FastCommand =
+  | { readonly command: "list"; readonly status: ReadonlyArray<string>; readonly all: boolean; readonly json: boolean }
+  | { readonly command: "show"; readonly id: string; readonly json: boolean }
+  | {
+    readonly command: "create"
+    readonly title: string
+    readonly kind: string
+    readonly repo: string | undefined
+    readonly description: string
+    readonly link: ReadonlyArray<string>
+    readonly status: string
+    readonly json: boolean
+  }
+
+interface Grammar {
+  readonly flags: ReadonlyArray<string>
+  readonly values: ReadonlyArray<string>
+  readonly repeated: ReadonlyArray<string>
+  readonly args: number
+}
+
+const GRAMMARS: Record<string, Grammar> = {
+  list: { flags: ["--json", "--all"], values: ["--status"], repeated: ["--status"], args: 0 },
+  show: { flags: ["--json"], values: [], repeated: [], args: 1 },
+  get: { flags: ["--json"], values: [], repeated: [], args: 1 },
+  create: {
+    flags: ["--json"],
+    values: ["--title", "--kind", "--repo", "--description", "--link", "--status"],
+    repeated: ["--link"],
+    args: 0
+  }
+}
+
+const isStatus = (s: string) => (STATUS_VALUES as ReadonlyArray<string>).includes(s)
+const isKind = (s: string) => (KIND_VALUES as ReadonlyArray<string>).includes(s)
+
+/** The command `argv` (node, script, …) names, when it is one the fast path takes as it stands. */
+export const parseFast = (argv: ReadonlyArray<string>): FastCommand | undefined => {
+  const [group, name, ...rest] = argv.slice(2)
+  if (group !== "task" || name === undefined || !Object.hasOwn(GRAMMARS, name)) return undefined
+  const grammar = GRAMMARS[name]!
+  const flags = new Set<string>()
+  const values = new Map<string, Array<string>>()
+  const args: Array<string> = []
+  for (let i = 0; i < rest.length; i++) {
+    const token = rest[i]!
+    if (grammar.flags.includes(token)) {
+      if (flags.has(token)) return undefined
+      flags.add(token)
+    } else if (grammar.values.includes(token)) {
+      const value = rest[++i]
+      // A value the parser might read otherwise (empty, or like an option) is its to judge.
+      if (value === undefined || value === "" || value.startsWith("-")) return undefined
+      const seen = values.get(token) ?? []
+      if (seen.length > 0 && !grammar.repeated.includes(token)) return undefined
+      values.set(token, [...seen, value])
+    } else if (token === "" || token.startsWith("-")) {
+      return undefined
+    } else {
+      args.push(token)
+    }
+  }
+  if (args.length !== grammar.args) return undefined
+  const one = (option: string) => values.get(option)?.[0]
+  const json = flags.has("--json")
+  if (name === "list") {
+    const status = values.get("--status") ?? []
+    return status.every(isStatus) ? { command: "list", status, all: flags.has("--all"), json } : undefined
+  }
+  if (name === "show" || name === "get") return { command: "show", id: args[0]!, json }
+  const title = one("--title")
+  const kind = one("--kind") ?? "implement"
+  const status = one("--status") ?? "ready"
+  if (title === undefined || !isKind(kind) || !isStatus(status)) return undefined
+  return {
+    command: "create",
+    title,
+    kind,
+    repo: one("--repo"),
+    description: one("--description") ?? "",
+    link: values.get("--link") ?? [],
+    status,
+    json
+  }
+}
