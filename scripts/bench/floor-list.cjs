@@ -10,7 +10,7 @@ const Database = require("better-sqlite3")
 const db = new Database(path.join(process.env.HUB_HOME, "hub.db"))
 const since = new Date(Date.now() - 7 * 24 * 3600_000).toISOString()
 const rows = db
-  .prepare("SELECT * FROM tasks WHERE 1 = 1 AND (status NOT IN (?, ?, ?) OR updated_at >= ?) ORDER BY seq")
+  .prepare("SELECT id, status, kind, repo, title FROM tasks WHERE 1 = 1 AND (status NOT IN (?, ?, ?) OR updated_at >= ?) ORDER BY seq")
   .all("done", "failed", "cancelled", since)
 const header = ["ID", "STATUS", "KIND", "REPO", "TITLE"]
 const cells = rows.map((r) => [r.id, r.status, r.kind, r.repo ?? "-", r.title.replace(/\s+/g, " ").trim()])

@@ -28,7 +28,7 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
 /** One line of text: task titles may hold newlines that would break a table. */
 export const flat = (s: string) => s.replace(/\s+/g, " ").trim()
 
-export const taskTable = (tasks: ReadonlyArray<Task>) =>
+export const taskTable = (tasks: ReadonlyArray<Pick<Task, "id" | "status" | "kind" | "repo" | "title">>) =>
   tasks.length === 0
     ? "no tasks"
     : table(

@@ -54,8 +54,9 @@ export const listTasks = (o: ListOptions) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
     const statuses = yield* Effect.forEach(o.status, parseStatus)
-    const tasks = yield* store.list({ statuses, all: o.all })
-    yield* o.json ? json(tasks.map(taskJson)) : out(taskTable(tasks))
+    yield* o.json
+      ? Effect.flatMap(store.list({ statuses, all: o.all }), (tasks) => json(tasks.map(taskJson)))
+      : Effect.flatMap(store.listSummaries({ statuses, all: o.all }), (tasks) => out(taskTable(tasks)))
   })
 
 export interface ShowOptions {

@@ -12,7 +12,7 @@ import {
 } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { checkTransition, type Move } from "../domain/transitions.js"
-import { type EventRow, eventFromRow, taskFromRow, type TaskRow } from "./rows.js"
+import { type EventRow, eventFromRow, summaryFromRow, type SummaryRow, taskFromRow, type TaskRow, type TaskSummary } from "./rows.js"
 import { SqlLive } from "./Sql.js"
 
 export interface NewTask {
@@ -70,6 +70,11 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
   readonly create: (input: NewTask) => Effect.Effect<Task, StoreError>
   readonly get: (id: TaskId) => Effect.Effect<StoredTask, TaskNotFound | StoreError>
   readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<Task>, StoreError>
+  /**
+   * What `list` lists, only the five columns of `hub task list`'s table: a narrower SELECT,
+   * no JSON columns parsed (the table of 1,000 tasks starts measurably faster).
+   */
+  readonly listSummaries: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<TaskSummary>, StoreError>
   readonly events: (id: TaskId) => Effect.Effect<ReadonlyArray<TaskEvent>, TaskNotFound | StoreError>
   /** A move of the transition table, checked and applied as one compare-and-set. */
   readonly move: (
@@ -154,17 +159,31 @@ export const makeTaskStore = Effect.gen(function* () {
       return taskFromRow(rows[0]!)
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.create"))
 
-  const list = (filter: ListFilter = {}) =>
-    Effect.gen(function* () {
+  /** The WHERE clause of what `list` shows: these statuses, and finished tasks only if recent. */
+  const listed = (filter: ListFilter) =>
+    Effect.map(Clock.currentTimeMillis, (ms) => {
       const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : undefined
-      const since = new Date((yield* Clock.currentTimeMillis) - (filter.recentMs ?? 7 * 24 * 3600_000)).toISOString()
+      const since = new Date(ms - (filter.recentMs ?? 7 * 24 * 3600_000)).toISOString()
       const byStatus = statuses ? sql`status IN ${sql.in(statuses)}` : sql`1 = 1`
       const recent = filter.all
         ? sql`1 = 1`
         : sql`(status NOT IN ${sql.in(TERMINAL_STATUSES)} OR updated_at >= ${since})`
-      const rows = yield* sql<TaskRow>`SELECT * FROM tasks WHERE ${byStatus} AND ${recent} ORDER BY seq`
-      return rows.map(taskFromRow)
-    }).pipe(Effect.mapError(storeError))
+      return sql`${byStatus} AND ${recent}`
+    })
+
+  const list = (filter: ListFilter = {}) =>
+    listed(filter).pipe(
+      Effect.flatMap((where) => sql<TaskRow>`SELECT * FROM tasks WHERE ${where} ORDER BY seq`),
+      Effect.map((rows) => rows.map(taskFromRow)),
+      Effect.mapError(storeError)
+    )
+
+  const listSummaries = (filter: ListFilter = {}) =>
+    listed(filter).pipe(
+      Effect.flatMap((where) => sql<SummaryRow>`SELECT id, status, kind, repo, title FROM tasks WHERE ${where} ORDER BY seq`),
+      Effect.map((rows) => rows.map(summaryFromRow)),
+      Effect.mapError(storeError)
+    )
 
   const events = (id: TaskId) =>
     getRow(id).pipe(
@@ -305,6 +324,7 @@ export const makeTaskStore = Effect.gen(function* () {
     create,
     get: getRow,
     list,
+    listSummaries,
     events,
     move,
     comment,

@@ -59,6 +59,19 @@ export const taskFromRow = (row: TaskRow): Task & { readonly rev: number } => ({
   rev: row.rev
 })
 
+/** The columns of `hub task list`'s table. */
+export type SummaryRow = Pick<TaskRow, "id" | "status" | "kind" | "repo" | "title">
+export type TaskSummary = Pick<Task, "id" | "status" | "kind" | "repo" | "title">
+
+/** Trusts kind and status as taskFromRow does. */
+export const summaryFromRow = (row: SummaryRow): TaskSummary => ({
+  id: row.id as TaskId,
+  status: row.status as TaskStatus,
+  kind: row.kind as TaskKind,
+  repo: row.repo,
+  title: row.title
+})
+
 export interface EventRow {
   readonly id: number
   readonly task_id: string
