@@ -21,6 +21,9 @@ export type FastCommand =
     readonly json: boolean
   }
 
+/** `hub task create`'s defaults, for both paths (task.ts gives them to @effect/cli). */
+export const CREATE_DEFAULTS = { kind: "implement", description: "", status: "ready" } as const
+
 interface Grammar {
   readonly flags: ReadonlyArray<string>
   readonly values: ReadonlyArray<string>
@@ -78,15 +81,15 @@ export const parseFast = (argv: ReadonlyArray<string>): FastCommand | undefined 
   }
   if (name === "show" || name === "get") return { command: "show", id: args[0]!, json }
   const title = one("--title")
-  const kind = one("--kind") ?? "implement"
-  const status = one("--status") ?? "ready"
+  const kind = one("--kind") ?? CREATE_DEFAULTS.kind
+  const status = one("--status") ?? CREATE_DEFAULTS.status
   if (title === undefined || !isKind(kind) || !isStatus(status)) return undefined
   return {
     command: "create",
     title,
     kind,
     repo: one("--repo"),
-    description: one("--description") ?? "",
+    description: one("--description") ?? CREATE_DEFAULTS.description,
     link: values.get("--link") ?? [],
     status,
     json

@@ -6,6 +6,7 @@ import { changeStatus } from "../dispatch/taskActions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { eventTable, json, out, taskJson } from "./output.js"
 import { nonEmpty, parseAuthor, parseId, parseStatus } from "./parse.js"
+import { CREATE_DEFAULTS } from "./fastArgs.js"
 import { createTask, listTasks, parseUrl, showTask } from "./taskCore.js"
 
 const id = Args.text({ name: "ID" }).pipe(Args.withDescription("task id: TASK-0007, or 7"))
@@ -20,11 +21,11 @@ const callerIsAgent = Effect.map(callerSession, Option.isSome)
 
 const create = Command.make("create", {
   title: Options.text("title").pipe(Options.withDescription("what the task is, in one line")),
-  kind: Options.text("kind").pipe(Options.withDefault("implement"), Options.withDescription("implement | review | debug")),
+  kind: Options.text("kind").pipe(Options.withDefault(CREATE_DEFAULTS.kind), Options.withDescription("implement | review | debug")),
   repo: Options.text("repo").pipe(Options.optional, Options.withDescription("owner/name of a repo added with `hub repo add`")),
-  description: Options.text("description").pipe(Options.withDefault(""), Options.withDescription("the details")),
+  description: Options.text("description").pipe(Options.withDefault(CREATE_DEFAULTS.description), Options.withDescription("the details")),
   link: Options.text("link").pipe(Options.repeated, Options.withDescription("a URL (repeatable)")),
-  status: Options.text("status").pipe(Options.withDefault("ready"), Options.withDescription("ready (default) | backlog")),
+  status: Options.text("status").pipe(Options.withDefault(CREATE_DEFAULTS.status), Options.withDescription("ready (default) | backlog")),
   json: asJson
 }, createTask).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))
 
