@@ -26,8 +26,8 @@ export const bundleOptions = (outfile, entry = "main.ts") => ({
   target: "node20",
   // A native addon cannot be bundled; it loads from node_modules.
   external: ["better-sqlite3"],
-  // @effect/cli's config-file parsers, never used by hub.
-  alias: { yaml: stub, toml: stub, ini: stub },
+  // @effect/cli's config-file parsers and Schema's test-data generator, never used by hub.
+  alias: { yaml: stub, toml: stub, ini: stub, "fast-check": path.join(root, "scripts", "stub-fast-check.cjs") },
   // Short names make the bundle 45 % smaller: less to read and to deserialize at each start.
   minifyWhitespace: true,
   minifySyntax: true,
