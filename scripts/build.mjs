@@ -12,8 +12,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const dist = path.join(root, "dist")
 
 for (const { entry, outfile } of BUNDLES) await build(bundleOptions(path.join(dist, outfile), entry))
+// `hub agent hook` runs on every tool call of an agent: a bundle of its own, without Effect,
+// which the launcher requires before anything else (no code cache: it is small).
+await build(bundleOptions(path.join(dist, "hub-hook.cjs"), "hook.ts"))
 
-// The bin is a small launcher in front of the bundle (see scripts/launcher.cjs).
+// The bin is a small launcher in front of the bundles (see scripts/launcher.cjs).
 const { version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
 const launcher = fs.readFileSync(path.join(root, "scripts", "launcher.cjs"), "utf8").replace("__HUB_VERSION__", version)
 fs.writeFileSync(path.join(dist, "hub.cjs"), launcher)

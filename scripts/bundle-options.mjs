@@ -7,9 +7,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const stub = path.join(root, "scripts", "stub-parsers.cjs")
 
 /**
- * The bin's two bundles, each beside the launcher (scripts/launcher.cjs): the full CLI, and
- * the fast path of the commonest commands, which loads neither @effect/cli nor the services
- * they do not use.
+ * The bin's two bundles that the launcher (scripts/launcher.cjs) loads through a code cache:
+ * the full CLI, and the fast path of the commonest commands, which loads neither @effect/cli
+ * nor the services they do not use. (`hub agent hook` has a third, hub-hook.cjs, without
+ * Effect: scripts/build.mjs.)
  */
 export const BUNDLES = [
   { entry: "main.ts", outfile: "hub-main.cjs" },

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
-// hub's bin. It answers --version without loading anything, and loads a bundled CLI through
-// V8's code cache: Node 20 has no module.enableCompileCache, and compiling a bundle afresh
-// is most of a cold start. `hub task list|show|get|create` go to the fast path
-// (hub-fast.cjs, src/fastMain.ts), which loads neither @effect/cli nor the services those
-// commands do not use; what it declines (help, an unusual form) and every other command go
-// to the full CLI (hub-main.cjs, src/main.ts).
+// hub's bin. It answers --version without loading anything; `hub agent hook` (on every tool
+// call of an agent) goes first to its own small bundle (hub-hook.cjs, src/hook.ts), without
+// Effect or the database. Everything else loads a bundled CLI through V8's code cache: Node 20
+// has no module.enableCompileCache, and compiling a bundle afresh is most of a cold start.
+// `hub task list|show|get|create` go to the fast path (hub-fast.cjs, src/fastMain.ts), which
+// loads neither @effect/cli nor the services those commands do not use; what it declines
+// (help, an unusual form) and every other command go to the full CLI (hub-main.cjs, src/main.ts).
 "use strict"
 const VERSION = "__HUB_VERSION__"
 const args = process.argv.slice(2)
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
   process.stdout.write(VERSION + "\n")
+  return
+}
+if (args[0] === "agent" && args[1] === "hook" && args.length <= 3 && !args.includes("--help")) {
+  // An agent's hook, on every tool call: the small bundle, without Effect or the database.
+  require("./hub-hook.cjs")
   return
 }
 const fs = require("node:fs")

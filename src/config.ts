@@ -1,4 +1,4 @@
-import { Config, Context, Effect, Layer, Option } from "effect"
+import { Config, Context, Layer, Option } from "effect"
 import * as os from "node:os"
 import * as path from "node:path"
 
@@ -81,6 +81,3 @@ export const HubConfigFrom = (settings: Partial<HubSettings> & { readonly home: 
     gitTimeoutMs: 120_000,
     ...settings
   })
-
-export const withBinDir = (dir: string) =>
-  Layer.effect(HubConfig, Effect.map(HubConfig, (c) => ({ ...c, binDir: Option.orElse(c.binDir, () => Option.some(dir)) })))

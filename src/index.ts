@@ -3,24 +3,51 @@
  * Provide `HubLive` (configured from the environment) or `HubServices` with your own
  * `HubConfigFrom({...})`, or swap any single service for your own layer.
  */
+
+// The domain: Schemas, the transition table, tagged errors.
 export * from "./domain/index.js"
-export * from "./config.js"
-export * from "./store/TaskStore.js"
+
+// Configuration.
+export { HubConfig, HubConfigFrom, HubConfigLive, hubPaths, type HubSettings } from "./config.js"
+
+// Services and their live layers.
+export {
+  type AttemptRef,
+  type Change,
+  type Lease,
+  type ListFilter,
+  type NewTask,
+  type StoredTask,
+  TaskStore,
+  TaskStoreFromSql,
+  TaskStoreLive,
+  type WindowRecord
+} from "./store/TaskStore.js"
 export { SqlLive } from "./store/Sql.js"
-export * from "./workspace/Workspace.js"
-export * from "./terminal/Terminal.js"
-export * from "./agent/Agent.js"
-export { modelFor, systemPrompt, taskPrompt } from "./agent/prompts.js"
+export { branchFor, type Keep, type RepoInfo, Workspace, WorkspaceLive, type WorktreePlan } from "./workspace/Workspace.js"
+export {
+  type Pane,
+  type Probe,
+  Terminal,
+  TerminalLive,
+  type Window,
+  type WindowRef,
+  type WindowSpec
+} from "./terminal/Terminal.js"
+export { Agent, AgentLive, DEFAULT_AGENT_COMMAND, type Launch } from "./agent/Agent.js"
 export { sessionIdFor, SESSION_NAMESPACE } from "./agent/session.js"
-export * from "./dispatch/dispatch.js"
-export * from "./dispatch/pass.js"
-export * from "./dispatch/reconcile.js"
-export * from "./dispatch/reap.js"
-export * from "./dispatch/cleanup.js"
-export * from "./dispatch/status.js"
-export * from "./dispatch/daemon.js"
-export * from "./dispatch/liveness.js"
-export { changeStatus } from "./dispatch/taskActions.js"
-export { currentLease, isLeaseLive } from "./dispatch/lease.js"
-export * from "./layers.js"
+export { Host, HostLive, type LeaseFields } from "./host/Host.js"
+export { HubLive, HubServices } from "./layers.js"
+
+// The pipelines.
+export { dispatchNext, makeFetchCache, type FetchCache, type Started } from "./dispatch/dispatch.js"
+export { dispatchPass, type PassResult, preflight } from "./dispatch/pass.js"
+export { reconcile, type ReconcileAction, type ReconcileReport } from "./dispatch/reconcile.js"
+export { reap, type Reaped } from "./dispatch/reap.js"
+export { cleanup, type CleanupEntry } from "./dispatch/cleanup.js"
+export { status, type StatusRow, verify, type Violation } from "./dispatch/status.js"
+export { daemon, type DaemonOptions } from "./dispatch/daemon.js"
+export { changeStatus, type Caller } from "./dispatch/taskActions.js"
+export { type Liveness, makeProber } from "./dispatch/liveness.js"
+
 export { VERSION } from "./version.js"

@@ -1,7 +1,8 @@
 import { Layer } from "effect"
 import { AgentLive } from "./agent/Agent.js"
 import { HubConfigLive } from "./config.js"
-import { TaskStoreLive } from "./store/TaskStore.js"
+import { HostLive } from "./host/Host.js"
+import { AnnouncedTaskStoreLive, ChangesLive } from "./store/Changes.js"
 import { TerminalLive } from "./terminal/Terminal.js"
 import { WorkspaceLive } from "./workspace/Workspace.js"
 
@@ -9,7 +10,15 @@ import { WorkspaceLive } from "./workspace/Workspace.js"
  * Every hub service on the real machine, for a HubConfig that the caller provides. They run
  * git and tmux themselves and need no platform services.
  */
-export const HubServices = Layer.mergeAll(TaskStoreLive, WorkspaceLive, TerminalLive, AgentLive)
+export const HubServices = Layer.mergeAll(
+  // Every write to the store is announced to the other processes (daemons react at once).
+  AnnouncedTaskStoreLive,
+  ChangesLive,
+  WorkspaceLive,
+  TerminalLive,
+  AgentLive,
+  HostLive
+)
 
 /** Every hub service, configured from the environment (HUB_HOME, HUB_TMUX_SOCKET, …). */
 export const HubLive = HubServices.pipe(Layer.provideMerge(HubConfigLive))

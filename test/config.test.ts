@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { ConfigError, ConfigProvider, Effect, Either, Option } from "effect"
 import * as os from "node:os"
 import * as path from "node:path"
-import { HubConfig, HubConfigFrom, hubConfig, HubConfigLive, hubPaths, withBinDir } from "../src/config.js"
+import { HubConfig, HubConfigFrom, hubConfig, HubConfigLive, hubPaths } from "../src/config.js"
 
 /** Reads hubConfig from exactly these variables (nothing of the real environment). */
 const read = (env: Record<string, string>) =>
@@ -160,7 +160,7 @@ describe("HubConfig refuses bad numbers", () => {
     }))
 })
 
-describe("HubConfigFrom, withBinDir and hubPaths", () => {
+describe("HubConfigFrom and hubPaths", () => {
   it.effect("HubConfigFrom fills the rest with the defaults", () =>
     Effect.gen(function* () {
       const settings = yield* HubConfig.pipe(Effect.provide(HubConfigFrom({ home: "/tmp/hub-x" })))
@@ -181,20 +181,6 @@ describe("HubConfigFrom, withBinDir and hubPaths", () => {
       )
       expect(settings.dispatchCap).toBe(4)
       expect(settings.tmuxSession).toBe("s")
-    }))
-
-  it.effect("withBinDir sets the bin dir only when none is configured", () =>
-    Effect.gen(function* () {
-      const set = yield* HubConfig.pipe(
-        Effect.provide(withBinDir("/a/bin")),
-        Effect.provide(HubConfigFrom({ home: "/h" }))
-      )
-      expect(set.binDir).toEqual(Option.some("/a/bin"))
-      const kept = yield* HubConfig.pipe(
-        Effect.provide(withBinDir("/a/bin")),
-        Effect.provide(HubConfigFrom({ home: "/h", binDir: Option.some("/b/bin") }))
-      )
-      expect(kept.binDir).toEqual(Option.some("/b/bin"))
     }))
 
   it("hubPaths puts everything under HUB_HOME", () => {

@@ -1,16 +1,19 @@
-import { Context, Data, Effect, Layer, Option } from "effect"
-import { spawnSync } from "node:child_process"
+import { Context, Effect, Layer, Option } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
+import { AgentError } from "../domain/errors.js"
 import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
+import { makePrivateDir, PRIVATE_FILE, writePrivateFile } from "../shared/files.js"
+import { runProcess } from "../shared/process.js"
 import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
+import { claudeSettings } from "./settings.js"
 import { sessionIdFor } from "./session.js"
 
 /** Claude Code, reading everything task-specific from the environment. */
 export const DEFAULT_AGENT_COMMAND =
-  "claude --session-id \"$HUB_SESSION_ID\" --dangerously-skip-permissions --model \"$HUB_MODEL\" --append-system-prompt \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\""
+  "claude --session-id \"$HUB_SESSION_ID\" --settings \"$HUB_RUN_DIR/settings.json\" --dangerously-skip-permissions --model \"$HUB_MODEL\" --append-system-prompt \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\""
 
 /**
  * The constant command every hub window runs. It loads the prompts from the run folder when
@@ -28,14 +31,13 @@ export const WINDOW_COMMAND = "exec sh -c '" + [
   // A subshell: an `exit` in the agent command must not skip recording its status.
   "(eval \"$HUB_AGENT_COMMAND\")",
   "s=$?",
-  "echo \"$s\" > \"$HUB_RUN_DIR/exit.tmp\" && mv -f \"$HUB_RUN_DIR/exit.tmp\" \"$HUB_RUN_DIR/exit\"",
+  // Owner only, like the rest of the run folder; the umask is the agent's own business.
+  "(umask 077; echo \"$s\" > \"$HUB_RUN_DIR/exit.tmp\") && mv -f \"$HUB_RUN_DIR/exit.tmp\" \"$HUB_RUN_DIR/exit\"",
   "exit \"$s\""
 ].join("; ") + "'"
 
 /** tmux refuses a command line of about 16 KB; the prompts travel by file past this. */
 const MAX_INLINE_PROMPTS = 8_000
-
-export class AgentError extends Data.TaggedError("AgentError")<{ readonly message: string }> {}
 
 export interface Launch {
   readonly env: Readonly<Record<string, string>>
@@ -66,18 +68,40 @@ export const runDirFor = (home: string, taskId: string, attempt: number) =>
   path.join(hubPaths({ home }).runs, taskId, String(attempt))
 
 /** Whether `sh` can run `exe` with this PATH: an executable, a builtin or a function. */
-const runnable = (exe: string, pathVar: string): boolean =>
-  spawnSync("sh", ["-c", "command -v -- \"$1\" >/dev/null 2>&1", "sh", exe], {
-    env: { ...process.env, PATH: pathVar },
-    stdio: "ignore",
-    timeout: 5_000
-  }).status === 0
+const runnable = (exe: string, pathVar: string) =>
+  runProcess("sh", ["-c", "command -v -- \"$1\" >/dev/null 2>&1", "sh", exe], {
+    env: { PATH: pathVar },
+    timeoutMs: 5_000,
+    label: `sh (looking for ${exe})`
+  }).pipe(Effect.map((result) => result.code === 0))
 
-/** Writes `file` whole or not at all, keeping its mode. */
+/**
+ * Writes `file` whole or not at all. An existing file keeps its mode (it is the user's, e.g.
+ * ~/.claude.json) and, when `file` is a symlink, stays where the link points; a new one is 0600.
+ */
 export const writeAtomic = (file: string, text: string) => {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
-  fs.writeFileSync(tmp, text, { mode: 0o600 })
-  fs.renameSync(tmp, file)
+  let target = file
+  let mode = PRIVATE_FILE
+  try {
+    target = fs.realpathSync(file)
+    mode = fs.statSync(target).mode & 0o7777
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error
+  }
+  const tmp = `${target}.${process.pid}.${Date.now()}.tmp`
+  const fd = fs.openSync(tmp, "wx", PRIVATE_FILE)
+  try {
+    try {
+      fs.writeFileSync(fd, text)
+      fs.fchmodSync(fd, mode)
+    } finally {
+      fs.closeSync(fd)
+    }
+    fs.renameSync(tmp, target)
+  } catch (error) {
+    fs.rmSync(tmp, { force: true })
+    throw error
+  }
 }
 
 export const makeAgent = Effect.gen(function* () {
@@ -86,6 +110,7 @@ export const makeAgent = Effect.gen(function* () {
   const isDefault = Option.isNone(config.agentCommand)
   const basePath = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"
   const agentPath = Option.match(config.binDir, { onNone: () => basePath, onSome: (dir) => `${dir}:${basePath}` })
+  const hubBin = Option.match(config.binDir, { onNone: () => "hub", onSome: (dir) => path.join(dir, "hub") })
 
   const launch = (task: Task, workspace: string) =>
     Effect.try({
@@ -93,10 +118,12 @@ export const makeAgent = Effect.gen(function* () {
         const runDir = runDirFor(config.home, task.id, task.attempt)
         const system = systemPrompt(task.kind)
         const prompt = taskPrompt(task)
-        fs.mkdirSync(runDir, { recursive: true })
+        makePrivateDir(runDir, config.home)
         fs.rmSync(path.join(runDir, "exit"), { force: true })
-        fs.writeFileSync(path.join(runDir, "system-prompt"), system)
-        fs.writeFileSync(path.join(runDir, "task-prompt"), prompt)
+        writePrivateFile(path.join(runDir, "system-prompt"), system)
+        writePrivateFile(path.join(runDir, "task-prompt"), prompt)
+        // The default agent's hooks report its state through `hub agent hook`.
+        if (isDefault) writePrivateFile(path.join(runDir, "settings.json"), JSON.stringify(claudeSettings(hubBin), null, 2))
         const sessionId = sessionIdFor(task.id, task.attempt)
         const inline = system.length + prompt.length <= MAX_INLINE_PROMPTS
           ? { HUB_SYSTEM_PROMPT: system, HUB_TASK_PROMPT: prompt }
@@ -157,18 +184,21 @@ export const makeAgent = Effect.gen(function* () {
 
   // The first word of a simple command; anything fancier (assignments, quotes) is left to sh.
   const exe = /^\s*([A-Za-z0-9_./-]+)(\s|$)/.exec(command)?.[1]
-  const check = Effect.suspend(() =>
-    exe === undefined || runnable(exe, agentPath)
-      ? Effect.void
-      : Effect.fail(new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` }))
+  const check = exe === undefined ? Effect.void : runnable(exe, agentPath).pipe(
+    Effect.mapError((failure) => new AgentError({ message: `cannot look for the agent command: ${failure.message}` })),
+    Effect.filterOrFail(
+      (found) => found,
+      () => new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` })
+    ),
+    Effect.asVoid
   )
 
   const voidAttempt = (taskId: TaskId, attempt: number) =>
     Effect.try({
       try: () => {
         const runDir = runDirFor(config.home, taskId, attempt)
-        fs.mkdirSync(runDir, { recursive: true })
-        fs.writeFileSync(path.join(runDir, "void"), "")
+        makePrivateDir(runDir, config.home)
+        writePrivateFile(path.join(runDir, "void"), "")
       },
       catch: (error) => new AgentError({ message: `cannot call off ${taskId}#${attempt}: ${(error as Error).message}` })
     })

@@ -1,10 +1,11 @@
-import { Command, Options } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { dispatchPass, preflight } from "../dispatch/pass.js"
 import { reconcile } from "../dispatch/reconcile.js"
+import { jsonOption } from "./options.js"
 import { err, json, out, Reported, taskJson } from "./output.js"
 
-export const dispatchCommand = Command.make("dispatch", { json: Options.boolean("json") }, (o) =>
+export const dispatchCommand = Command.make("dispatch", { json: jsonOption("{started, failed}") }, (o) =>
   Effect.gen(function* () {
     yield* preflight
     yield* reconcile
@@ -20,7 +21,7 @@ export const dispatchCommand = Command.make("dispatch", { json: Options.boolean(
         })),
         failed: Option.match(pass.failed, {
           onNone: () => null,
-          onSome: (e) => ({ id: e.taskId, step: e.step, error: e.message })
+          onSome: (e) => ({ id: e.taskId ?? null, step: e.step, error: e.message })
         })
       })
     } else {
@@ -29,7 +30,7 @@ export const dispatchCommand = Command.make("dispatch", { json: Options.boolean(
     }
     if (Option.isSome(pass.failed)) {
       const e = pass.failed.value
-      yield* err(`hub: ${e.taskId || "dispatch"} failed at ${e.step}: ${e.message}`)
+      yield* err(`hub: ${e.taskId ?? "dispatch"} failed at ${e.step}: ${e.message}`)
       return yield* new Reported({ code: 1 })
     }
   })).pipe(Command.withDescription("start ready tasks until HUB_DISPATCH_CAP are in progress"))

@@ -7,12 +7,11 @@ import { reconcile } from "../dispatch/reconcile.js"
 import { status, verify } from "../dispatch/status.js"
 import { InvalidInput } from "../domain/errors.js"
 import { exitCleanlyOnSignal } from "./signals.js"
+import { jsonOption } from "./options.js"
 import { flat, json, out, Reported, table } from "./output.js"
 import { parseDuration } from "./parse.js"
 
-const asJson = Options.boolean("json")
-
-export const reconcileCommand = Command.make("reconcile", { json: asJson }, (o) =>
+export const reconcileCommand = Command.make("reconcile", { json: jsonOption("the report (changed, skipped)") }, (o) =>
   Effect.gen(function* () {
     const report = yield* reconcile
     if (o.json) return yield* json(report)
@@ -25,7 +24,7 @@ export const reconcileCommand = Command.make("reconcile", { json: asJson }, (o) 
 
 const age = (s: number) => (s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`)
 
-export const statusCommand = Command.make("status", { json: asJson }, (o) =>
+export const statusCommand = Command.make("status", { json: jsonOption("the open tasks and their agents") }, (o) =>
   Effect.gen(function* () {
     const rows = yield* status
     if (o.json) return yield* json(rows)
@@ -43,7 +42,7 @@ export const statusCommand = Command.make("status", { json: asJson }, (o) =>
     ))
   })).pipe(Command.withDescription("open tasks, with what tmux says beside what the store says"))
 
-export const verifyCommand = Command.make("verify", { json: asJson }, (o) =>
+export const verifyCommand = Command.make("verify", { json: jsonOption("{ok, violations}") }, (o) =>
   Effect.gen(function* () {
     const violations = yield* verify
     if (o.json) yield* json({ ok: violations.length === 0, violations })
@@ -53,8 +52,12 @@ export const verifyCommand = Command.make("verify", { json: asJson }, (o) =>
   })).pipe(Command.withDescription("check hub's invariants; exit 1 if any is broken (repairs nothing)"))
 
 export const reapCommand = Command.make("reap", {
-  after: Options.text("after").pipe(Options.withDefault("5m"), Options.withDescription("grace for in-review windows")),
-  json: asJson
+  after: Options.text("after").pipe(
+    Options.withPseudoName("DURATION"),
+    Options.withDefault("5m"),
+    Options.withDescription("how long a task may be in review before its window is killed (default: 5m)")
+  ),
+  json: jsonOption("the windows killed")
 }, (o) =>
   Effect.gen(function* () {
     const after = yield* parseDuration(o.after, "--after")
@@ -65,9 +68,13 @@ export const reapCommand = Command.make("reap", {
   })).pipe(Command.withDescription("kill windows whose task no longer needs an agent"))
 
 export const cleanupCommand = Command.make("cleanup", {
-  olderThan: Options.text("older-than").pipe(Options.withDefault("72h")),
-  dryRun: Options.boolean("dry-run"),
-  json: asJson
+  olderThan: Options.text("older-than").pipe(
+    Options.withPseudoName("DURATION"),
+    Options.withDefault("72h"),
+    Options.withDescription("only tasks finished longer ago than this (default: 72h)")
+  ),
+  dryRun: Options.boolean("dry-run").pipe(Options.withDescription("say what would be removed, and remove nothing")),
+  json: jsonOption("the worktrees removed or kept (and why)")
 }, (o) =>
   Effect.gen(function* () {
     const olderThan = yield* parseDuration(o.olderThan, "--older-than")
@@ -78,7 +85,11 @@ export const cleanupCommand = Command.make("cleanup", {
   })).pipe(Command.withDescription("remove old worktrees of finished tasks that hold no unpushed work"))
 
 export const daemonCommand = Command.make("daemon", {
-  interval: Options.text("interval").pipe(Options.withDefault("30s"), Options.withDescription("time between ticks"))
+  interval: Options.text("interval").pipe(
+    Options.withPseudoName("DURATION"),
+    Options.withDefault("30s"),
+    Options.withDescription("time between ticks (default: 30s)")
+  )
 }, (o) =>
   Effect.gen(function* () {
     const interval = yield* parseDuration(o.interval, "--interval")

@@ -1,11 +1,13 @@
 import { Data, Effect } from "effect"
 import type { Task, TaskEvent } from "../domain/Task.js"
+import { printable } from "./printable.js"
 
 /** The command already said what went wrong; exit with `code`. */
 export class Reported extends Data.TaggedError("Reported")<{ readonly code: number }> {}
 
-export const out = (text: string) => Effect.sync(() => void process.stdout.write(text.endsWith("\n") ? text : `${text}\n`))
-export const err = (text: string) => Effect.sync(() => void process.stderr.write(text.endsWith("\n") ? text : `${text}\n`))
+const line = (text: string) => printable(text.endsWith("\n") ? text : `${text}\n`)
+export const out = (text: string) => Effect.sync(() => void process.stdout.write(line(text)))
+export const err = (text: string) => Effect.sync(() => void process.stderr.write(line(text)))
 export const json = (value: unknown) => out(JSON.stringify(value, null, 2))
 
 /** A task as scripts see it (`--json`): the store's bookkeeping (rev) stays inside. */
@@ -13,8 +15,6 @@ export const taskJson = (task: Task & { readonly rev?: number }) => {
   const { rev: _rev, ...visible } = task
   return visible
 }
-
-export const eventJson = (event: TaskEvent) => event
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + " ".repeat(n - s.length))
 

@@ -1,12 +1,13 @@
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command } from "@effect/cli"
 import { Effect } from "effect"
 import { Workspace } from "../workspace/Workspace.js"
+import { jsonOption } from "./options.js"
 import { json, out, table } from "./output.js"
 
 const add = Command.make("add", {
-  name: Args.text({ name: "owner/name" }),
-  url: Args.text({ name: "URL" }).pipe(Args.withDescription("a git URL or a local path")),
-  json: Options.boolean("json")
+  name: Args.text({ name: "owner/name" }).pipe(Args.withDescription("the name tasks give with --repo")),
+  url: Args.text({ name: "URL" }).pipe(Args.withDescription("a git URL or a local path to clone from")),
+  json: jsonOption("the repo")
 }, (o) =>
   Effect.gen(function* () {
     const workspace = yield* Workspace
@@ -14,7 +15,7 @@ const add = Command.make("add", {
     yield* o.json ? json(repo) : out(`${repo.name} cloned to ${repo.path}`)
   })).pipe(Command.withDescription("make a bare clone under $HUB_HOME/repos for tasks to use"))
 
-const list = Command.make("list", { json: Options.boolean("json") }, (o) =>
+const list = Command.make("list", { json: jsonOption("the repos") }, (o) =>
   Effect.gen(function* () {
     const workspace = yield* Workspace
     const repos = yield* workspace.listRepos

@@ -1,14 +1,15 @@
 import { ValidationError } from "@effect/cli"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import { Effect, Layer } from "effect"
+import { Console, Effect, Layer } from "effect"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import { HubLive } from "../layers.js"
+import { checkArgs, refuse } from "./argv.js"
+import { ANSI, cliText, colourWanted } from "./help.js"
+import { CHOICES } from "./options.js"
 import { cli } from "./root.js"
 import { runProgram, verdictWith } from "./runner.js"
-
-const ANSI = /\u001b\[[0-9;]*m/g
 
 /** @effect/cli prints multi-line help on a usage error; hub prints one line instead. */
 const usageLine = (error: ValidationError.ValidationError): string => {
@@ -26,32 +27,27 @@ export const verdict = verdictWith((error) => {
 })
 
 /**
- * Options that take a value. @effect/cli quietly ignores a repeated one (`--link`,
- * `--status`) given last with no value; a missing value is a usage error.
+ * @effect/cli's own printing: its errors (multi-line help) are swallowed, hub prints one line
+ * itself; its help and completion scripts are mended (see help.ts).
  */
-const VALUE_OPTIONS = new Set([
-  "--title", "--kind", "--repo", "--description", "--link", "--status", "--content", "--author",
-  "--url", "--reason", "--after", "--older-than", "--interval"
-])
-
-export const missingValue = (argv: ReadonlyArray<string>): string | undefined => {
-  const last = argv[argv.length - 1]
-  return argv.length > 2 && last !== undefined && VALUE_OPTIONS.has(last)
-    ? `Expected a value following option: '${last}' (see --help)`
-    : undefined
-}
+const withHubConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Console.consoleWith((console) => {
+    const colour = colourWanted(process.stdout.isTTY, process.env)
+    return Effect.withConsole(effect, {
+      ...console,
+      log: (...args) => console.log(...args.map((a) => (typeof a === "string" ? cliText(a, colour) : a))),
+      error: () => Effect.void
+    })
+  })
 
 export const runCli = (argv: ReadonlyArray<string>) => {
-  const usage = missingValue(argv)
-  if (usage !== undefined) {
-    process.stderr.write(`hub: ${usage}\n`)
-    process.exitCode = 2
-    return
-  }
-  const program = cli(argv).pipe(
+  const checked = checkArgs(argv.slice(2), CHOICES)
+  if ("refused" in checked) return refuse(checked.refused)
+  const program = cli([...argv.slice(0, 2), ...checked.args]).pipe(
     Effect.provide(HubLive),
     // What @effect/cli itself needs (not NodeContext: its command executor and workers are unused).
-    Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer))
+    Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
+    withHubConsole
   )
   runProgram(program, verdict)
 }

@@ -1,10 +1,12 @@
 /**
  * How a command runs as a process, whichever way it was parsed (the full CLI in run.ts or
- * the fast path in fast.ts): log lines on stderr, one line per failure, the exit code, and
- * SIGINT/SIGTERM as an interruption. Nothing here imports @effect/cli.
+ * the fast path in fast.ts): log lines on stderr, one line per failure (control characters
+ * escaped), the exit code, and SIGINT/SIGTERM as an interruption. Nothing here imports
+ * @effect/cli; what @effect/cli prints itself (help) run.ts mends.
  */
-import { Cause, Console, Effect, Exit, FiberId, Logger, LogLevel, Option } from "effect"
+import { Cause, Effect, Exit, FiberId, Logger, LogLevel, Option } from "effect"
 import { Reported } from "./output.js"
+import { printable } from "./printable.js"
 import { signalExitCode } from "./signals.js"
 
 export interface Verdict {
@@ -45,19 +47,14 @@ export const verdictWith = (usage: (error: unknown) => Verdict | undefined) =>
 /** Log lines go to stderr, one per line, and never mix with stdout's data. */
 const logger = Logger.make(({ logLevel, message, date }) => {
   const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
-  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${oneLine(text)}\n`)
+  process.stderr.write(`${date.toISOString()} ${logLevel.label.toLowerCase()} ${printable(oneLine(text))}\n`)
 })
-
-/** Swallows @effect/cli's own error printing (multi-line help); hub prints one line itself. */
-const withQuietErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Console.consoleWith((console) => Effect.withConsole(effect, { ...console, error: () => Effect.void }))
 
 /** Runs a command's program as the process: its verdict becomes stderr's line and the exit code. */
 export const runProgram = (program: Effect.Effect<void, unknown>, verdict: (exit: Exit.Exit<void, unknown>) => Verdict) => {
   const fiber = Effect.runFork(program.pipe(
     Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
-    Logger.withMinimumLogLevel(LogLevel.Warning),
-    withQuietErrors
+    Logger.withMinimumLogLevel(LogLevel.Warning)
   ))
   // Keep both listeners until the end: finalizers are uninterruptible, so a further signal
   // cannot cut one short, and it re-sends the interruption in case one was lost; so does a
@@ -71,7 +68,7 @@ export const runProgram = (program: Effect.Effect<void, unknown>, verdict: (exit
   process.on("SIGTERM", onSignal)
   fiber.addObserver((exit) => {
     const { code, message } = verdict(exit)
-    if (message) process.stderr.write(`hub: ${message}\n`)
+    if (message) process.stderr.write(`hub: ${printable(message)}\n`)
     if (resend !== undefined) clearInterval(resend)
     process.removeListener("SIGINT", onSignal)
     process.removeListener("SIGTERM", onSignal)

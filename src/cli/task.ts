@@ -5,12 +5,13 @@ import type { Move } from "../domain/transitions.js"
 import { changeStatus } from "../dispatch/taskActions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { eventTable, json, out, taskJson } from "./output.js"
-import { nonEmpty, parseAuthor, parseId, parseStatus } from "./parse.js"
 import { CREATE_DEFAULTS } from "./fastArgs.js"
+import { choiceOption, jsonOption, REPORT_MOVES } from "./options.js"
+import { nonEmpty, parseId } from "./parse.js"
 import { createTask, listTasks, parseUrl, showTask } from "./taskCore.js"
 
-const id = Args.text({ name: "ID" }).pipe(Args.withDescription("task id: TASK-0007, or 7"))
-const asJson = Options.boolean("json").pipe(Options.withDescription("print JSON"))
+const id = Args.text({ name: "ID" }).pipe(Args.withDescription("the task: TASK-0007, task-7 or 7"))
+const asJson = jsonOption("the task")
 
 /** Inside a hub window HUB_SESSION_ID is set: the caller is the agent. */
 /** The session id hub gave the agent this command runs in, if it runs in one. */
@@ -21,18 +22,31 @@ const callerIsAgent = Effect.map(callerSession, Option.isSome)
 
 const create = Command.make("create", {
   title: Options.text("title").pipe(Options.withDescription("what the task is, in one line")),
-  kind: Options.text("kind").pipe(Options.withDefault(CREATE_DEFAULTS.kind), Options.withDescription("implement | review | debug")),
-  repo: Options.text("repo").pipe(Options.optional, Options.withDescription("owner/name of a repo added with `hub repo add`")),
-  description: Options.text("description").pipe(Options.withDefault(CREATE_DEFAULTS.description), Options.withDescription("the details")),
-  link: Options.text("link").pipe(Options.repeated, Options.withDescription("a URL (repeatable)")),
-  status: Options.text("status").pipe(Options.withDefault(CREATE_DEFAULTS.status), Options.withDescription("ready (default) | backlog")),
-  json: asJson
+  kind: choiceOption("task create", "kind").pipe(
+    Options.withDefault(CREATE_DEFAULTS.kind),
+    Options.withDescription("the kind of work (default: implement); it picks the agent's prompt and model")
+  ),
+  repo: Options.text("repo").pipe(
+    Options.withPseudoName("owner/name"),
+    Options.optional,
+    Options.withDescription("owner/name of a repo added with `hub repo add` (none: the agent works in an empty folder)")
+  ),
+  description: Options.text("description").pipe(Options.withDefault(CREATE_DEFAULTS.description), Options.withDescription("the details, for the agent's prompt")),
+  link: Options.text("link").pipe(Options.withPseudoName("URL"), Options.repeated, Options.withDescription("a URL for the agent, e.g. an issue (repeatable)")),
+  status: choiceOption("task create", "status").pipe(
+    Options.withDefault(CREATE_DEFAULTS.status),
+    Options.withDescription("ready (default): dispatch may start it; backlog: kept until `hub task ready`")
+  ),
+  json: jsonOption("the task (not its id)")
 }, createTask).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))
 
 const list = Command.make("list", {
-  status: Options.text("status").pipe(Options.repeated, Options.withDescription("only these statuses (repeatable)")),
-  all: Options.boolean("all").pipe(Options.withDescription("include terminal tasks older than 7 days")),
-  json: asJson
+  status: choiceOption("task list", "status").pipe(
+    Options.repeated,
+    Options.withDescription("only tasks in this status (repeatable)")
+  ),
+  all: Options.boolean("all").pipe(Options.withDescription("also finished tasks that have not changed for 7 days")),
+  json: jsonOption("the tasks")
 }, listTasks).pipe(Command.withDescription("list tasks: every open one, and finished ones from the last 7 days"))
 
 const show = Command.make("show", { id, json: asJson }, showTask).pipe(Command.withDescription("show one task"))
@@ -52,13 +66,15 @@ const retry = moveCommand("retry", "retry", "ready", "make a failed task ready a
 
 const report = Command.make("report", {
   id,
-  status: Options.text("status").pipe(Options.withDescription("in-review | blocked | done | failed | in-progress")),
-  reason: Options.text("reason").pipe(Options.optional, Options.withDescription("why, for the history")),
+  status: choiceOption("task report", "status").pipe(
+    Options.withDescription(`the task's new status: ${REPORT_MOVES}`)
+  ),
+  reason: Options.text("reason").pipe(Options.optional, Options.withDescription("why, for the history (default: 'reported STATUS')")),
   json: asJson
 }, (o) =>
   Effect.gen(function* () {
     const taskId = yield* parseId(o.id)
-    const to = yield* parseStatus(o.status)
+    const to = o.status
     const session = yield* callerSession
     const reason = Option.getOrElse(o.reason, () => `reported ${to}`)
     const task = yield* changeStatus(
@@ -73,8 +89,11 @@ const report = Command.make("report", {
 
 const comment = Command.make("comment", {
   id,
-  content: Options.text("content").pipe(Options.withDescription("the comment")),
-  author: Options.text("author").pipe(Options.optional, Options.withDescription("human | agent (default: agent inside a hub window)")),
+  content: Options.text("content").pipe(Options.withDescription("the comment's text")),
+  author: choiceOption("task comment", "author").pipe(
+    Options.optional,
+    Options.withDescription("who writes it (default: agent inside a hub window, else human)")
+  ),
   json: asJson
 }, (o) =>
   Effect.gen(function* () {
@@ -82,7 +101,7 @@ const comment = Command.make("comment", {
     const taskId = yield* parseId(o.id)
     const text = yield* nonEmpty(o.content, "the comment")
     const author = Option.isSome(o.author)
-      ? yield* parseAuthor(o.author.value)
+      ? o.author.value
       : (yield* callerIsAgent) ? "agent" as const : "human" as const
     const task = yield* store.comment(taskId, author, text)
     yield* o.json ? json(taskJson(task)) : out(`${task.id} comment added`)
@@ -90,7 +109,7 @@ const comment = Command.make("comment", {
 
 const link = Command.make("link", {
   id,
-  url: Options.text("url").pipe(Options.withDescription("a URL, e.g. the pull request")),
+  url: Options.text("url").pipe(Options.withPseudoName("URL"), Options.withDescription("a URL, e.g. the pull request")),
   json: asJson
 }, (o) =>
   Effect.gen(function* () {
@@ -101,7 +120,7 @@ const link = Command.make("link", {
     yield* o.json ? json(taskJson(task)) : out(`${task.id} linked ${url}`)
   })).pipe(Command.withDescription("attach a link (a pull request) to a task"))
 
-const events = Command.make("events", { id, json: asJson }, (o) =>
+const events = Command.make("events", { id, json: jsonOption("the events") }, (o) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
     const rows = yield* store.events(yield* parseId(o.id))

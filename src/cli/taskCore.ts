@@ -5,10 +5,10 @@
  */
 import { Effect, Either, Option, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
-import { RepoName } from "../domain/Task.js"
+import { RepoName, type TaskKind, type TaskStatus } from "../domain/Task.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { json, out, taskDetail, taskJson, taskTable } from "./output.js"
-import { nonEmpty, parseId, parseKind, parseStatus } from "./parse.js"
+import { nonEmpty, parseId } from "./parse.js"
 
 export const parseUrl = (url: string) =>
   Effect.try({
@@ -16,13 +16,14 @@ export const parseUrl = (url: string) =>
     catch: () => new InvalidInput({ message: `not a URL: '${url}'` })
   })
 
+/** What `hub task create` was given; kind and status already checked against their choices. */
 export interface CreateOptions {
   readonly title: string
-  readonly kind: string
+  readonly kind: TaskKind
   readonly repo: Option.Option<string>
   readonly description: string
   readonly link: ReadonlyArray<string>
-  readonly status: string
+  readonly status: "ready" | "backlog"
   readonly json: boolean
 }
 
@@ -30,11 +31,7 @@ export const createTask = (o: CreateOptions) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
     const title = yield* nonEmpty(o.title, "the title")
-    const kind = yield* parseKind(o.kind)
-    const status = yield* parseStatus(o.status)
-    if (status !== "ready" && status !== "backlog") {
-      return yield* new InvalidInput({ message: `a new task is ready or backlog, not ${status}` })
-    }
+    const { kind, status } = o
     const repo = Option.isSome(o.repo) ? o.repo.value.trim() : null
     if (repo !== null && Either.isLeft(Schema.decodeUnknownEither(RepoName)(repo))) {
       return yield* new InvalidInput({ message: `not a repo name: '${repo}' (expected owner/name)` })
@@ -45,7 +42,7 @@ export const createTask = (o: CreateOptions) =>
   })
 
 export interface ListOptions {
-  readonly status: ReadonlyArray<string>
+  readonly status: ReadonlyArray<TaskStatus>
   readonly all: boolean
   readonly json: boolean
 }
@@ -53,10 +50,10 @@ export interface ListOptions {
 export const listTasks = (o: ListOptions) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
-    const statuses = yield* Effect.forEach(o.status, parseStatus)
+    const filter = { statuses: o.status, all: o.all }
     yield* o.json
-      ? Effect.flatMap(store.list({ statuses, all: o.all }), (tasks) => json(tasks.map(taskJson)))
-      : Effect.flatMap(store.listSummaries({ statuses, all: o.all }), (tasks) => out(taskTable(tasks)))
+      ? Effect.flatMap(store.list(filter), (tasks) => json(tasks.map(taskJson)))
+      : Effect.flatMap(store.listSummaries(filter), (tasks) => out(taskTable(tasks)))
   })
 
 export interface ShowOptions {

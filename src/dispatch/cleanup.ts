@@ -1,5 +1,4 @@
 import { Clock, Duration, Effect } from "effect"
-import * as fs from "node:fs"
 import { isTerminal } from "../domain/Task.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { Workspace } from "../workspace/Workspace.js"
@@ -27,7 +26,7 @@ export const cleanup = (options: { readonly olderThan: Duration.DurationInput; r
     for (const task of tasks) {
       if (!isTerminal(task.status) || task.workspace === null) continue
       const dir = task.workspace
-      if (!(yield* Effect.sync(() => fs.existsSync(dir)))) continue
+      if (!(yield* workspace.exists(dir))) continue
       if (now - Date.parse(task.updated_at) < limit) continue
       const verdict = task.repo === null
         ? { keep: true as const, why: "not a git worktree (no repo)" }

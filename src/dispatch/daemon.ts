@@ -1,4 +1,5 @@
-import { Cause, Clock, Duration, Effect, Option, Schedule } from "effect"
+import { Cause, Clock, Duration, Effect, Option, Queue } from "effect"
+import { Changes } from "../store/Changes.js"
 import { cleanup } from "./cleanup.js"
 import { dispatchPass, preflight } from "./pass.js"
 import { reap } from "./reap.js"
@@ -31,8 +32,10 @@ const oneLine = (cause: Cause.Cause<unknown>) => {
 
 /**
  * hub's main job: each tick reconciles, dispatches up to the cap, reaps finished windows,
- * and cleans up old worktrees every `cleanupEvery`. Interrupting it lets a running dispatch
- * finish or roll back through its finalizers.
+ * and cleans up old worktrees every `cleanupEvery`. A tick runs every `interval`, and at once
+ * when another process announces a change (a task created or made ready, a report, a hook):
+ * announcements that arrive during a tick make one more tick. Interrupting it lets a running
+ * dispatch finish or roll back through its finalizers.
  */
 export const daemon = (options: DaemonOptions) =>
   Effect.gen(function* () {
@@ -47,7 +50,7 @@ export const daemon = (options: DaemonOptions) =>
           Effect.tap((pass) =>
             Option.match(pass.failed, {
               onNone: () => Effect.void,
-              onSome: (e) => Effect.logError(`dispatch ${e.taskId}: failed at ${e.step}: ${e.message}`)
+              onSome: (e) => Effect.logError(`dispatch ${e.taskId ?? "(nothing claimed)"}: failed at ${e.step}: ${e.message}`)
             })
           )
         )
@@ -59,6 +62,13 @@ export const daemon = (options: DaemonOptions) =>
         yield* logged("cleanup", cleanup({ olderThan: options.cleanupOlderThan ?? "72 hours", dryRun: false }))
       }
     })
-    yield* Effect.logInfo(`daemon started (every ${Duration.format(Duration.decode(options.interval))})`)
-    yield* tick.pipe(Effect.repeat(Schedule.spaced(options.interval)))
-  }).pipe(Effect.withSpan("Dispatch.daemon"))
+    const woken = yield* Queue.sliding<void>(1)
+    yield* Effect.flatMap(Changes, (changes) => changes.subscribe(() => Queue.unsafeOffer(woken, undefined))).pipe(
+      Effect.catchAll((error) => Effect.logWarning(`daemon: no wake-ups, ticks only (${error.message})`))
+    )
+    yield* Effect.logInfo(`daemon started (every ${Duration.format(Duration.decode(options.interval))}, and on every change)`)
+    yield* tick.pipe(
+      Effect.zipRight(Effect.raceFirst(Effect.sleep(options.interval), Queue.take(woken))),
+      Effect.forever
+    )
+  }).pipe(Effect.scoped, Effect.withSpan("Dispatch.daemon"))

@@ -1,14 +1,22 @@
 import { Cause, Effect, Exit, Option, Ref, Scope } from "effect"
 import { Agent } from "../agent/Agent.js"
 import { HubConfig } from "../config.js"
-import { DispatchError } from "../domain/errors.js"
+import {
+  type AgentError,
+  Defect,
+  DispatchError,
+  type DispatchStep,
+  type StoreError,
+  type TmuxError,
+  type WorktreeError
+} from "../domain/errors.js"
 import type { Task } from "../domain/Task.js"
+import type { TaskId } from "../domain/TaskId.js"
+import { Host } from "../host/Host.js"
+import { acquireRelease } from "../shared/acquireRelease.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal, type Window } from "../terminal/Terminal.js"
-import { type Prepared, Workspace } from "../workspace/Workspace.js"
-import { currentLease } from "./lease.js"
-
-export type Step = "claim" | "worktree" | "trust" | "window" | "commit"
+import { Workspace } from "../workspace/Workspace.js"
 
 export interface Started {
   readonly task: Task
@@ -24,6 +32,112 @@ export interface Started {
 export type FetchCache = Ref.Ref<ReadonlySet<string>>
 export const makeFetchCache = Ref.make<ReadonlySet<string>>(new Set())
 
+/**
+ * Claims the oldest ready task and starts its agent, as ARCHITECTURE.md draws it: the claim,
+ * the worktree and the window are resources whose releases undo them unless the dispatch
+ * succeeded, and the commit is the point after which nothing is undone. A typed failure, a
+ * defect or an interruption anywhere after the claim leaves the task `ready` (interrupted)
+ * or `failed` (with the step and reason), and removes exactly what this dispatch made.
+ * Returns the started task, or none when nothing is ready or the cap is reached.
+ */
+export const dispatchNext = (options: { readonly fetched?: FetchCache } = {}) =>
+  // A scope of our own, so that the commit can close it with success (see step 4).
+  Effect.flatMap(Scope.make(), (scope) =>
+    dispatchIn(scope, options.fetched).pipe(
+      Scope.extend(scope),
+      Effect.onExit((exit) => Scope.close(scope, exit))
+    )).pipe(Effect.withSpan("Dispatch.next"))
+
+const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefined) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const workspace = yield* Workspace
+    const terminal = yield* Terminal
+    const agent = yield* Agent
+    const config = yield* HubConfig
+    const fetched = fetchCache ?? (yield* makeFetchCache)
+
+    // 1. claim: released to `ready` on interruption, to `failed` with the step and reason on
+    // any failure or defect. Its rollback is fenced on an unrecorded start, so it stands down
+    // by itself once the commit, or the agent's own start, has landed.
+    const host = yield* Host
+    const lease = yield* host.currentLease
+    const claimed = yield* acquireRelease(
+      store.claimNext(config.dispatchCap, lease).pipe(inStep("claim")),
+      (claim, exit) => Option.match(claim, { onNone: () => Effect.void, onSome: (task) => releaseClaim(store, task, exit) })
+    )
+    if (Option.isNone(claimed)) return Option.none<Started>()
+    const task = claimed.value
+    const ref = { id: task.id, attempt: task.attempt }
+    const undo = yield* undoUnlessStarted(store, task)
+
+    // 2. worktree: the plan is the resource (fast, and recorded with the attempt, so that
+    // reconcile knows it too); the slow git work comes after it, interruptibly.
+    if (task.repo !== null) yield* fetchOnce(fetched, task.repo).pipe(inStep("worktree", task.id))
+    const plan = yield* acquireRelease(
+      workspace.plan(task.id, task.repo).pipe(
+        Effect.tap((p) => store.setWorkspace(ref, p.dir, p.createdDir)),
+        inStep("worktree", task.id)
+      ),
+      (p, exit) => p.createdDir || p.createdBranch ? undo(exit, "worktree", workspace.undo(task.id, p)) : Effect.void
+    )
+    yield* workspace.make(task.id, plan).pipe(inStep("worktree", task.id))
+    // A trust that cannot be written is a warning: the agent can still ask for it itself.
+    yield* agent.trust(plan.dir).pipe(
+      Effect.catchAll((error) => Effect.logWarning(`${task.id}: ${error.message}`)),
+      inStep("trust", task.id)
+    )
+
+    // 3. window: a stale window of an earlier attempt goes first, so the name is ours alone
+    // (a first attempt has none: reconcile kills an unrecorded one when it resets an attempt).
+    // The resource is the window's slot, so that the release also finds a window that tmux
+    // made before it failed: by name, when tmux never said its id. Its release ends every
+    // process of the attempt first (what an agent starts with nohup or setsid outlives it).
+    if (task.attempt > 1) yield* terminal.killWindowsNamed(task.id).pipe(inStep("window", task.id))
+    const launch = yield* agent.launch(task, plan.dir).pipe(inStep("window", task.id))
+    const slot = yield* acquireRelease(Ref.make(Option.none<Window>()), (slot, exit) =>
+      undo(exit, "window", host.endSession(launch.sessionId).pipe(
+        Effect.zipRight(Ref.get(slot)),
+        Effect.flatMap(Option.match({
+          onNone: () => terminal.killWindowsNamed(task.id),
+          onSome: (window) => terminal.killWindow(window)
+        }))
+      )))
+    const window = yield* terminal.openWindow({ name: task.id, cwd: plan.dir, env: launch.env, command: launch.command }).pipe(
+      Effect.tap((opened) => Ref.set(slot, Option.some(opened))),
+      inStep("window", task.id)
+    )
+
+    // 4. commit: the write and closing the scope with success are one uninterruptible step, so
+    // an interruption that lands during the commit finds nothing left to undo.
+    const recorded = yield* Effect.uninterruptible(
+      store.commitDispatch(ref, {
+        windowId: window.windowId,
+        panePid: window.panePid,
+        sessionId: launch.sessionId,
+        tmuxSocket: window.socket,
+        tmuxSession: window.session
+      }).pipe(Effect.tap((ok) => (ok ? Scope.close(scope, Exit.void) : Effect.void)))
+    ).pipe(inStep("commit", task.id))
+    if (!recorded) return yield* notCommitted(store, task)
+    const final = yield* store.get(task.id).pipe(Effect.orElseSucceed(() => task))
+    return Option.some<Started>({ task: final, window, workspace: plan.dir, sessionId: launch.sessionId })
+  })
+
+type StepError = StoreError | WorktreeError | TmuxError | AgentError
+
+/** Whatever goes wrong in a step, a typed failure or a defect, is a DispatchError naming it. */
+const inStep = (step: DispatchStep, taskId?: TaskId) => <A, R>(effect: Effect.Effect<A, StepError, R>) => {
+  const named = taskId === undefined ? { step } : { step, taskId }
+  return effect.pipe(
+    Effect.mapError((cause) => new DispatchError({ ...named, message: cause.message, cause })),
+    Effect.catchAllDefect((defect) => {
+      const message = `defect: ${defect instanceof Error ? defect.message : String(defect)}`
+      return Effect.fail(new DispatchError({ ...named, message, cause: new Defect({ message, defect }) }))
+    })
+  )
+}
+
 /** An undo must never hang a finalizer (they run uninterruptibly) nor throw: log and go on. */
 const bounded = (what: string, undo: Effect.Effect<unknown, unknown>) =>
   undo.pipe(
@@ -32,179 +146,51 @@ const bounded = (what: string, undo: Effect.Effect<unknown, unknown>) =>
     Effect.asVoid
   )
 
-const describeCause = (cause: Cause.Cause<unknown>): string => {
-  const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure)) {
-    const error = failure.value
-    return typeof error === "object" && error !== null && "message" in error ? String(error.message) : String(error)
-  }
-  const defect = Cause.dieOption(cause)
-  if (Option.isSome(defect)) {
-    const d = defect.value
-    return `defect: ${d instanceof Error ? d.message : String(d)}`
-  }
-  return Cause.pretty(cause).split("\n")[0] ?? "unknown failure"
+const releaseClaim = (store: TaskStore["Type"], task: StoredTask, exit: Exit.Exit<unknown, unknown>) => {
+  if (Exit.isSuccess(exit)) return Effect.void
+  const ref = { id: task.id, attempt: task.attempt }
+  if (Cause.isInterruptedOnly(exit.cause)) return bounded("claim", store.rollback(ref, "ready", "dispatch interrupted", null))
+  const failure = Cause.failureOption(exit.cause)
+  const reason = Option.isSome(failure) && failure.value instanceof DispatchError
+    ? `${failure.value.step}: ${failure.value.message}`
+    : `unknown step: ${Cause.pretty(exit.cause).split("\n")[0] ?? "unknown failure"}`
+  return bounded("claim", store.rollback(ref, "failed", `dispatch failed at ${reason}`, reason))
 }
 
 /**
- * Claims the oldest ready task and starts its agent: claim, worktree, window, commit. Each
- * step registers its undo before it does anything, so a typed failure, a defect or an
- * interruption anywhere after the claim leaves the task `ready` (interrupted) or `failed`
- * (with the step and reason), and removes exactly what this dispatch created.
- * Returns the started task, or none when nothing is ready or the cap is reached.
+ * The release of a worktree or a window: nothing after a success, and nothing when the
+ * agent proved it runs by recording its own start (it reported before the commit, see
+ * TaskStore.recordStart): its work and window stay. The store is asked once per dispatch.
  */
-export const dispatchNext = (options: { readonly fetched?: FetchCache } = {}) =>
+const undoUnlessStarted = (store: TaskStore["Type"], task: StoredTask) =>
+  Effect.map(
+    Effect.cached(store.get(task.id).pipe(
+      Effect.map((now) => now.attempt === task.attempt && now.started_at !== null),
+      Effect.timeout("5 seconds"),
+      Effect.orElseSucceed(() => false)
+    )),
+    (startedByAgent) => (exit: Exit.Exit<unknown, unknown>, what: string, undo: Effect.Effect<unknown, unknown>) =>
+      Exit.isSuccess(exit)
+        ? Effect.void
+        : Effect.flatMap(startedByAgent, (started) => (started ? Effect.void : bounded(what, undo)))
+  )
+
+/** `git fetch` of a repo, once per dispatch pass. */
+const fetchOnce = (fetched: FetchCache, repo: string) =>
   Effect.gen(function* () {
-    const progress = yield* Ref.make({ step: "claim" as Step, taskId: "" })
-    return yield* run(options, progress).pipe(
-      Effect.scoped,
-      // The claim's release has already recorded a defect; callers get it typed.
-      Effect.catchAllDefect((defect) =>
-        Effect.flatMap(Ref.get(progress), ({ step, taskId }) =>
-          Effect.fail(
-            new DispatchError({ taskId, step, message: `defect: ${defect instanceof Error ? defect.message : String(defect)}` })
-          ))
-      )
-    )
-  }).pipe(Effect.withSpan("Dispatch.next"))
+    if ((yield* Ref.get(fetched)).has(repo)) return
+    yield* Effect.flatMap(Workspace, (workspace) => workspace.fetch(repo))
+    yield* Ref.update(fetched, (repos) => new Set([...repos, repo]))
+  })
 
-interface Progress {
-  readonly step: Step
-  readonly taskId: string
-}
-
-const run = (options: { readonly fetched?: FetchCache }, progress: Ref.Ref<Progress>) =>
+/** The commit found the attempt gone: cancelled meanwhile, or no longer the current one. */
+const notCommitted = (store: TaskStore["Type"], task: StoredTask) =>
   Effect.gen(function* () {
-    const store = yield* TaskStore
-    const workspace = yield* Workspace
-    const terminal = yield* Terminal
-    const agent = yield* Agent
-    const config = yield* HubConfig
-    const fetched = options.fetched ?? (yield* makeFetchCache)
-    const step = {
-      get: Effect.map(Ref.get(progress), (p) => p.step),
-      set: (at: Step) => Ref.update(progress, (p) => ({ ...p, step: at }))
-    }
-    const failAt = (at: Step, taskId: string) => (error: { readonly message: string }) =>
-      new DispatchError({ taskId, step: at, message: error.message })
-
-    // Every undo is registered with Scope.addFinalizerExit: effect 3.22.4's addFinalizer (and
-    // so acquireRelease) loses an interruption that arrives while its second finalizer runs,
-    // and a daemon told to stop would go on claiming (docs/RELIABILITY.md, F3). Each undo also
-    // stands down once the commit has landed: an interruption after it undoes nothing (F4).
-    const scope = yield* Effect.scope
-    const committed = yield* Ref.make(false)
-    const onFailure = (undo: (exit: Exit.Exit<unknown, unknown>) => Effect.Effect<void>) =>
-      Scope.addFinalizerExit(scope, (exit) =>
-        Exit.isSuccess(exit) ? Effect.void : Effect.flatMap(Ref.get(committed), (done) => (done ? Effect.void : undo(exit))))
-
-    // 1. claim: released to `ready` on interruption, `failed` on any failure or defect. The
-    // claim and the registration of its release are one uninterruptible step.
-    const lease = yield* currentLease
-    const claimed = yield* Effect.uninterruptible(
-      store.claimNext(config.dispatchCap, lease).pipe(
-        Effect.mapError(failAt("claim", "")),
-        Effect.tap(Option.match({
-          onNone: () => Effect.void,
-          onSome: (task) =>
-            onFailure((exit) => {
-              const ref = { id: task.id, attempt: task.attempt }
-              if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) {
-                return bounded("claim", store.rollback(ref, "ready", "dispatch interrupted", null))
-              }
-              return Effect.flatMap(step.get, (at) => {
-                const reason = `${at}: ${Exit.isFailure(exit) ? describeCause(exit.cause) : "unknown failure"}`
-                return bounded("claim", store.rollback(ref, "failed", `dispatch failed at ${reason}`, reason))
-              })
-            })
-        }))
-      )
-    )
-    if (Option.isNone(claimed)) return Option.none<Started>()
-    const task: StoredTask = claimed.value
-    yield* Ref.update(progress, (p) => ({ ...p, taskId: task.id }))
-    const ref = { id: task.id, attempt: task.attempt }
-
-    // 2. worktree: the undo is registered first, and knows only what `prepare` said it made.
-    yield* step.set("worktree")
-    const plan = yield* Ref.make(Option.none<Prepared>())
-    yield* onFailure(() =>
-      Effect.flatMap(Ref.get(plan), Option.match({
-        onNone: () => Effect.void,
-        onSome: (p) => bounded("worktree", workspace.undo(task.id, p))
-      }))
-    )
-    if (task.repo !== null && !(yield* Ref.get(fetched)).has(task.repo)) {
-      yield* workspace.fetch(task.repo).pipe(Effect.mapError(failAt("worktree", task.id)))
-      yield* Ref.update(fetched, (s) => new Set([...s, task.repo!]))
-    }
-    const prepared = yield* workspace.prepare(task.id, task.repo, (p) =>
-      Ref.set(plan, Option.some(p)).pipe(
-        Effect.zipRight(store.setWorkspace(ref, p.dir, p.createdDir)),
-        Effect.orDie
-      )).pipe(Effect.mapError(failAt("worktree", task.id)))
-    if (!prepared.createdDir) yield* store.setWorkspace(ref, prepared.dir, false).pipe(Effect.mapError(failAt("worktree", task.id)))
-
-    // 3. trust: a failure here is a warning, the agent can still ask for trust itself.
-    yield* step.set("trust")
-    yield* agent.trust(prepared.dir).pipe(
-      Effect.catchAll((error) => Effect.logWarning(`${task.id}: ${error.message}`))
-    )
-
-    // 4. window: a stale window of an earlier attempt goes first, so the name is ours alone.
-    // A first attempt has none (reconcile kills an unrecorded one by name when it resets an
-    // attempt), so it spares the tmux call.
-    yield* step.set("window")
-    const opened = yield* Ref.make(Option.none<Window>())
-    if (task.attempt > 1) yield* terminal.killWindowsNamed(task.id).pipe(Effect.mapError(failAt("window", task.id)))
-    yield* onFailure(() =>
-      Effect.flatMap(Ref.get(opened), Option.match({
-        // tmux may have made the window and then failed: find it by name.
-        onNone: () => bounded("window", terminal.killWindowsNamed(task.id)),
-        onSome: (w) => bounded("window", terminal.killWindow(w))
-      }))
-    )
-    // Registered last, so it runs first: an agent that reported before the commit has recorded
-    // its own start (TaskStore.recordStart); from then on nothing is undone, as after a commit.
-    yield* onFailure(() =>
-      store.get(task.id).pipe(
-        Effect.flatMap((now) =>
-          now.attempt === task.attempt && now.started_at !== null ? Ref.set(committed, true) : Effect.void),
-        Effect.timeout("5 seconds"),
-        Effect.catchAllCause(() => Effect.void)
-      )
-    )
-    const launch = yield* agent.launch(task, prepared.dir).pipe(Effect.mapError(failAt("window", task.id)))
-    const window = yield* terminal.openWindow({
-      name: task.id,
-      cwd: prepared.dir,
-      env: launch.env,
-      command: launch.command
-    }).pipe(
-      Effect.tap((w) => Ref.set(opened, Option.some(w))),
-      Effect.mapError(failAt("window", task.id))
-    )
-
-    // 5. commit: the write and the flag that stands the undos down are one uninterruptible step.
-    yield* step.set("commit")
-    const recorded = yield* Effect.uninterruptible(
-      store.commitDispatch(ref, {
-        windowId: window.windowId,
-        panePid: window.panePid,
-        sessionId: launch.sessionId,
-        tmuxSocket: window.socket,
-        tmuxSession: window.session
-      }).pipe(Effect.tap((ok) => Ref.set(committed, ok)))
-    ).pipe(Effect.mapError(failAt("commit", task.id)))
-    if (!recorded) {
-      const now = yield* store.get(task.id).pipe(Effect.option)
-      const cancelled = Option.isSome(now) && now.value.status === "cancelled" && now.value.attempt === task.attempt
-      return yield* new DispatchError({
-        taskId: task.id,
-        step: "commit",
-        message: cancelled ? "cancelled while its agent was starting" : `attempt ${task.attempt} is no longer current`
-      })
-    }
-    const final = yield* store.get(task.id).pipe(Effect.orElseSucceed(() => task))
-    return Option.some<Started>({ task: final, window, workspace: prepared.dir, sessionId: launch.sessionId })
+    const now = yield* store.get(task.id).pipe(Effect.option)
+    const cancelled = Option.isSome(now) && now.value.status === "cancelled" && now.value.attempt === task.attempt
+    return yield* new DispatchError({
+      taskId: task.id,
+      step: "commit",
+      message: cancelled ? "cancelled while its agent was starting" : `attempt ${task.attempt} is no longer current`
+    })
   })

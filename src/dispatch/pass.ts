@@ -43,5 +43,3 @@ export const dispatchPass = Effect.gen(function* () {
   }
   return { started, failed: Option.none() } satisfies PassResult
 }).pipe(Effect.withSpan("Dispatch.pass"))
-
-export { DispatchError }

@@ -1,5 +1,7 @@
 import { Clock, Duration, Effect } from "effect"
 import type { Task } from "../domain/Task.js"
+import { sessionIdFor } from "../agent/session.js"
+import { Host } from "../host/Host.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
 
@@ -17,6 +19,7 @@ export const reap = (options: { readonly after: Duration.DurationInput }) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
     const terminal = yield* Terminal
+    const host = yield* Host
     const now = yield* Clock.currentTimeMillis
     const grace = Duration.toMillis(options.after)
     const seen = yield* terminal.probe(terminal.socket)
@@ -38,6 +41,7 @@ export const reap = (options: { readonly after: Duration.DurationInput }) =>
         ? `in review for more than ${Duration.format(Duration.millis(grace))}`
         : null
       if (why === null) continue
+      if (task !== undefined && task.attempt > 0) yield* host.endSession(sessionIdFor(task.id, task.attempt))
       yield* terminal.killWindow({ windowId, socket: terminal.socket })
       reaped.push({ windowId, taskId: name, why })
       yield* Effect.logInfo(`reap ${name}: killed window ${windowId} (${why})`)

@@ -1,10 +1,11 @@
 import { Effect } from "effect"
 import { Agent } from "../agent/Agent.js"
+import { sessionIdFor } from "../agent/session.js"
+import { Host } from "../host/Host.js"
 import type { TaskStatus } from "../domain/Task.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
-import { isLeaseLive } from "./lease.js"
 import { describeDead, makeProber } from "./liveness.js"
 
 export interface ReconcileAction {
@@ -34,6 +35,7 @@ export const reconcile = Effect.gen(function* () {
   const terminal = yield* Terminal
   const workspace = yield* Workspace
   const agent = yield* Agent
+  const host = yield* Host
   const prober = yield* makeProber
   const tasks = yield* store.inProgress
   const changed: Array<ReconcileAction> = []
@@ -47,6 +49,8 @@ export const reconcile = Effect.gen(function* () {
     fence: { readonly unstarted?: boolean } = {}
   ) =>
     Effect.gen(function* () {
+      // Whatever the attempt left running (started with nohup or setsid) ends with it.
+      yield* host.endSession(sessionIdFor(task.id, task.attempt))
       const ref = { id: task.id, attempt: task.attempt, windowId: task.window_id, ...fence }
       const applied = yield* store.reconcile(ref, to, reason, error)
       changed.push({ taskId: task.id, attempt: task.attempt, from: task.status, to, reason, applied })
@@ -55,7 +59,7 @@ export const reconcile = Effect.gen(function* () {
     })
 
   for (const task of tasks) {
-    if (isLeaseLive(task)) {
+    if (yield* host.isLeaseLive(task)) {
       skipped.push({ taskId: task.id, why: `dispatch in flight (pid ${task.lease_pid})` })
       continue
     }

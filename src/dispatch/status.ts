@@ -1,10 +1,9 @@
 import { Clock, Effect } from "effect"
-import * as fs from "node:fs"
-import { HubConfig, hubPaths } from "../config.js"
+import { Host } from "../host/Host.js"
 import { isTerminal, type Task, TaskStatus } from "../domain/Task.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
-import { isLeaseLive } from "./lease.js"
+import { Workspace } from "../workspace/Workspace.js"
 import { describeDead, makeProber } from "./liveness.js"
 
 export interface StatusRow {
@@ -24,6 +23,7 @@ export interface StatusRow {
 /** Every non-terminal task, and for in-progress ones what tmux says beside what the store says. */
 export const status = Effect.gen(function* () {
   const store = yield* TaskStore
+  const host = yield* Host
   const prober = yield* makeProber
   const now = yield* Clock.currentTimeMillis
   const tasks = (yield* store.list({ all: true, statuses: TaskStatus.literals.filter((s) => !isTerminal(s)) }))
@@ -43,7 +43,7 @@ export const status = Effect.gen(function* () {
       rows.push({ ...base, liveness: null, detail: null })
       continue
     }
-    if (isLeaseLive(task)) {
+    if (yield* host.isLeaseLive(task)) {
       rows.push({ ...base, liveness: "dispatching", detail: `dispatch in flight (pid ${task.lease_pid})` })
       continue
     }
@@ -68,14 +68,15 @@ export interface Violation {
 export const verify = Effect.gen(function* () {
   const store = yield* TaskStore
   const terminal = yield* Terminal
-  const config = yield* HubConfig
+  const workspace = yield* Workspace
+  const host = yield* Host
   const prober = yield* makeProber
   const violations: Array<Violation> = []
   const tasks = yield* store.list({ all: true })
   const byId = new Map<string, Task>(tasks.map((t) => [t.id, t]))
 
   for (const task of yield* store.inProgress) {
-    if (isLeaseLive(task)) continue
+    if (yield* host.isLeaseLive(task)) continue
     const live = yield* prober.livenessOf(task)
     if (live._tag !== "alive") {
       violations.push({
@@ -106,10 +107,7 @@ export const verify = Effect.gen(function* () {
     violations.push({ kind: "window-without-task", subject: "tmux", message: `cannot list tmux windows: ${probe}` })
   }
 
-  const dirs = yield* Effect.sync(() => {
-    const root = hubPaths(config).workspaces
-    return fs.existsSync(root) ? fs.readdirSync(root) : []
-  })
+  const dirs = yield* workspace.taskDirs
   for (const dir of dirs) {
     if (!byId.has(dir)) {
       violations.push({ kind: "workspace-without-task", subject: dir, message: `workspace ${dir} has no task` })

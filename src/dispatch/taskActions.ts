@@ -6,6 +6,7 @@ import type { TaskId } from "../domain/TaskId.js"
 import { checkTransition, type Move } from "../domain/transitions.js"
 import { panesNamed, Terminal } from "../terminal/Terminal.js"
 import { sessionIdFor } from "../agent/session.js"
+import { Host } from "../host/Host.js"
 
 /** Who asks for a change from inside an agent window: the session id hub gave that agent. */
 export interface Caller {
@@ -45,13 +46,15 @@ const recordOwnStart = (task: StoredTask, caller: Caller) =>
   })
 
 /**
- * Stops whatever agent window a task may have. A window that was never recorded (its
+ * Stops whatever agent a task may have: every process of its attempt, then its window. A window that was never recorded (its
  * dispatcher died after opening it, or its agent reported before the commit) is found by
  * name; failing to look for one is a warning, since none is known to exist.
  */
 const stopAgent = (task: StoredTask) =>
   Effect.gen(function* () {
     const terminal = yield* Terminal
+    // What the agent started with nohup or setsid outlives its window: end it all first.
+    if (task.attempt > 0) yield* Effect.flatMap(Host, (host) => host.endSession(sessionIdFor(task.id, task.attempt)))
     if (task.window_id !== null) {
       return yield* terminal.killWindow({ windowId: task.window_id, socket: task.tmux_socket })
     }

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { KIND_VALUES, STATUS_VALUES } from "./literals.js"
+import { AUTHOR_VALUES, KIND_VALUES, STATUS_VALUES } from "./literals.js"
 import { TaskId } from "./TaskId.js"
 
 export const TaskStatus = Schema.Literal(...STATUS_VALUES)
@@ -13,7 +13,7 @@ export const isTerminal = (status: TaskStatus): boolean => TERMINAL_STATUSES.inc
 export const TaskKind = Schema.Literal(...KIND_VALUES)
 export type TaskKind = typeof TaskKind.Type
 
-export const Author = Schema.Literal("human", "agent")
+export const Author = Schema.Literal(...AUTHOR_VALUES)
 export type Author = typeof Author.Type
 
 /** Who made a status change: recorded on every event row. */

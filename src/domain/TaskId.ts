@@ -1,5 +1,4 @@
-import { Either, ParseResult, Schema } from "effect"
-import { InvalidInput } from "./errors.js"
+import { ParseResult, Schema } from "effect"
 
 /** `TASK-` followed by at least four digits: the canonical, stored form. */
 export const TaskId = Schema.String.pipe(
@@ -26,11 +25,6 @@ export const TaskIdFromInput = Schema.transformOrFail(Schema.String, TaskId, {
   },
   encode: ParseResult.succeed
 })
-
-export const parseTaskId = (input: string): Either.Either<TaskId, InvalidInput> =>
-  Schema.decodeEither(TaskIdFromInput)(input).pipe(
-    Either.mapLeft(() => new InvalidInput({ message: `not a task id: '${input}' (expected TASK-0007 or 7)` }))
-  )
 
 /** The number inside an id, for ordering and for the store's sequence column. */
 export const taskNumber = (id: TaskId): number => Number(id.slice(5))

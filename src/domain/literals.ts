@@ -4,3 +4,4 @@
  */
 export const STATUS_VALUES = ["backlog", "ready", "in-progress", "blocked", "in-review", "done", "failed", "cancelled"] as const
 export const KIND_VALUES = ["implement", "review", "debug"] as const
+export const AUTHOR_VALUES = ["human", "agent"] as const

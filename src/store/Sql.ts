@@ -5,23 +5,29 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
 import { StoreError } from "../domain/errors.js"
+import { createPrivateFile, makePrivateDir } from "../shared/files.js"
 import { LATEST_MIGRATION, migrations } from "./migrations.js"
 
 const SQLITE_HEADER = "SQLite format 3\u0000"
 
 /**
  * Refuses a file that exists but is not SQLite, before better-sqlite3 touches it: WAL mode
- * would otherwise be attempted on somebody's file.
+ * would otherwise be attempted on somebody's file. A missing HUB_HOME is made 0700 and a
+ * missing database 0600 (empty: SQLite takes it as a new database), whatever the umask;
+ * SQLite gives its -wal and -shm files the database's mode. What exists keeps its mode.
  */
 const checkDatabaseFile = (file: string) =>
   Effect.try({
     try: () => {
-      fs.mkdirSync(path.dirname(file), { recursive: true })
+      makePrivateDir(path.dirname(file))
       let fd: number
       try {
         fd = fs.openSync(file, "r")
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+          createPrivateFile(file)
+          return
+        }
         throw error
       }
       try {

@@ -6,6 +6,7 @@ import { InvalidInput, RepoError, WorktreeError } from "../domain/errors.js"
 import { RepoName } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { firstErrorLine, runProcess } from "../shared/process.js"
+import { tryFs } from "../shared/tryFs.js"
 
 export interface RepoInfo {
   readonly name: string
@@ -13,8 +14,11 @@ export interface RepoInfo {
   readonly path: string
 }
 
-/** What a dispatch prepared, and what of it this dispatch created (the undo removes only that). */
-export interface Prepared {
+/**
+ * What a dispatch is about to make for a task, decided before anything is made: the undo of
+ * a dispatch removes exactly what its plan says this attempt creates.
+ */
+export interface WorktreePlan {
   readonly dir: string
   readonly createdDir: boolean
   readonly createdBranch: boolean
@@ -33,17 +37,19 @@ export class Workspace extends Context.Tag("hub/Workspace")<Workspace, {
   /** Where a task's workspace is: `$HUB_HOME/workspaces/TASK-X[/<name>]`. */
   readonly dirFor: (taskId: TaskId, repo: string | null) => string
   /**
-   * Reuses the task's worktree (a retry keeps its work) or creates it on a new branch
-   * `agent/TASK-X` from origin's default branch. `onCreate` runs before anything is made,
-   * so an interruption in the middle still leaves a record of what to undo.
+   * Decides, from the files alone (fast, no git process), what `make` will do: reuse the
+   * task's worktree (a retry keeps its work), or create it on a new branch `agent/TASK-X`
+   * from origin's default branch (or on the task's branch, if a worktree of it was removed).
    */
-  readonly prepare: (
-    taskId: TaskId,
-    repo: string | null,
-    onCreate: (plan: Prepared) => Effect.Effect<void>
-  ) => Effect.Effect<Prepared, WorktreeError>
-  /** Removes what `prepare` created (worktree dir, branch), as recorded in `plan`. */
-  readonly undo: (taskId: TaskId, plan: Prepared) => Effect.Effect<void, WorktreeError>
+  readonly plan: (taskId: TaskId, repo: string | null) => Effect.Effect<WorktreePlan, WorktreeError>
+  /** Makes what the plan says (`git worktree add`, the slow part); nothing for a reused one. */
+  readonly make: (taskId: TaskId, plan: WorktreePlan) => Effect.Effect<void, WorktreeError>
+  /** Removes what `make` created (worktree dir, branch), as its plan says. */
+  readonly undo: (taskId: TaskId, plan: WorktreePlan) => Effect.Effect<void, WorktreeError>
+  /** Whether a path exists (cleanup asks before it inspects a worktree). */
+  readonly exists: (dir: string) => Effect.Effect<boolean>
+  /** The names of the folders under `$HUB_HOME/workspaces`: one per task that had a workspace. */
+  readonly taskDirs: Effect.Effect<ReadonlyArray<string>, WorktreeError>
   /** Whether a worktree holds work that cleanup must keep. */
   readonly inspect: (dir: string) => Effect.Effect<Keep, WorktreeError>
   /** Removes a worktree (and its branch) that holds no work at all: reconcile's undo. */
@@ -93,6 +99,14 @@ export const makeWorkspace = Effect.gen(function* () {
 
   const exists = (p: string) => Effect.sync(() => fs.existsSync(p))
 
+  const removeDir = <E>(dir: string, fail: (message: string) => E) =>
+    tryFs(() => fs.rmSync(dir, { recursive: true, force: true }), (message) => fail(`remove ${dir}: ${message}`))
+
+  const taskDirs = tryFs(
+    () => (fs.existsSync(paths.workspaces) ? fs.readdirSync(paths.workspaces) : []),
+    (message) => new WorktreeError({ message: `cannot list ${paths.workspaces}: ${message}` })
+  )
+
   const addRepo = (name: string, url: string) =>
     Effect.gen(function* () {
       const valid = Schema.decodeUnknownEither(RepoName)(name)
@@ -106,7 +120,7 @@ export const makeWorkspace = Effect.gen(function* () {
       const source = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/]+@[^/]+:/.test(url) ? url : path.resolve(url)
       const fail = (message: string) => new RepoError({ repo: name, message: `cannot add ${name}: ${message}` })
       const build = Effect.gen(function* () {
-        yield* Effect.sync(() => fs.mkdirSync(dir, { recursive: true }))
+        yield* tryFs(() => fs.mkdirSync(dir, { recursive: true }), fail)
         yield* gitOk(["init", "--bare", "--quiet", dir], undefined, fail)
         yield* gitOk(["remote", "add", "origin", "--", source], dir, fail)
         yield* gitOk(["fetch", "--quiet", "origin"], dir, fail)
@@ -115,18 +129,18 @@ export const makeWorkspace = Effect.gen(function* () {
       // Nothing half-made stays behind, whatever stopped the clone.
       yield* build.pipe(
         Effect.onExit((exit) =>
-          exit._tag === "Success" ? Effect.void : Effect.sync(() => {
+          exit._tag === "Success" ? Effect.void : tryFs(() => {
             fs.rmSync(dir, { recursive: true, force: true })
             const owner = path.dirname(dir)
             if (fs.existsSync(owner) && fs.readdirSync(owner).length === 0) fs.rmdirSync(owner)
-          })
+          }, fail).pipe(Effect.catchAll((error) => Effect.logWarning(`${error.message}: remove ${dir} by hand`)))
         )
       )
       return { name, url: source, path: dir }
     })
 
   const listRepos = Effect.gen(function* () {
-    const found: Array<{ name: string; path: string }> = yield* Effect.sync(() => {
+    const found: Array<{ name: string; path: string }> = yield* tryFs(() => {
       if (!fs.existsSync(paths.repos)) return []
       return fs.readdirSync(paths.repos, { withFileTypes: true }).filter((d) => d.isDirectory()).flatMap((owner) =>
         fs.readdirSync(path.join(paths.repos, owner.name), { withFileTypes: true })
@@ -136,7 +150,7 @@ export const makeWorkspace = Effect.gen(function* () {
             path: path.join(paths.repos, owner.name, d.name)
           }))
       ).sort((a, b) => a.name.localeCompare(b.name))
-    })
+    }, (message) => new RepoError({ message: `cannot list ${paths.repos}: ${message}` }))
     return yield* Effect.forEach(found, (repo) =>
       git(["config", "--get", "remote.origin.url"], repo.path).pipe(
         Effect.map((r) => ({ ...repo, url: r.stdout.trim() })),
@@ -149,7 +163,7 @@ export const makeWorkspace = Effect.gen(function* () {
   const fetch = (repo: string) =>
     Effect.gen(function* () {
       const dir = repoPath(repo)
-      const fail = (message: string) => new WorktreeError({ taskId: "", message: `fetch ${repo}: ${message}` })
+      const fail = (message: string) => new WorktreeError({ message: `fetch ${repo}: ${message}` })
       if (!(yield* hasRepo(repo))) return yield* fail(`no clone at ${dir} (run: hub repo add ${repo} URL)`)
       yield* gitOk(["fetch", "--quiet", "--prune", "origin"], dir, fail)
     })
@@ -159,42 +173,47 @@ export const makeWorkspace = Effect.gen(function* () {
 
   const isWorktree = (dir: string) => exists(path.join(dir, ".git"))
 
-  const prepare = (taskId: TaskId, repo: string | null, onCreate: (plan: Prepared) => Effect.Effect<void>) =>
+  const plan = (taskId: TaskId, repo: string | null) =>
     Effect.gen(function* () {
       const dir = dirFor(taskId, repo)
       const fail = (message: string) => new WorktreeError({ taskId, message })
-      if (repo === null) {
-        const createdDir = !(yield* exists(dir))
-        const plan = { dir, createdDir, createdBranch: false, repo }
-        if (createdDir) yield* onCreate(plan)
-        yield* Effect.try({ try: () => fs.mkdirSync(dir, { recursive: true }), catch: (e) => fail(`mkdir ${dir}: ${(e as Error).message}`) })
-        return plan
-      }
+      if (repo === null) return { dir, createdDir: !(yield* exists(dir)), createdBranch: false, repo }
       const bare = repoPath(repo)
       if (!(yield* hasRepo(repo))) return yield* fail(`repo ${repo} has no clone at ${bare} (run: hub repo add ${repo} URL)`)
       if (yield* isWorktree(dir)) return { dir, createdDir: false, createdBranch: false, repo }
       if (yield* exists(dir)) return yield* fail(`${dir} exists but is not a git worktree`)
-      const branch = branchFor(taskId)
       const hasBranch = yield* Effect.try({
-        try: () => hasLocalBranch(bare, branch),
+        try: () => hasLocalBranch(bare, branchFor(taskId)),
         catch: (e) => fail(`cannot read the refs of ${bare}: ${(e as Error).message}`)
       })
-      const plan = { dir, createdDir: true, createdBranch: !hasBranch, repo }
-      yield* onCreate(plan)
-      const args = hasBranch
-        ? ["worktree", "add", "--quiet", dir, branch]
-        : ["worktree", "add", "--quiet", "--no-track", "-b", branch, dir, "refs/remotes/origin/HEAD"]
-      const added = yield* git(args, bare).pipe(Effect.mapError((e) => fail(`worktree for ${repo}: ${e.message}`)))
+      return { dir, createdDir: true, createdBranch: !hasBranch, repo }
+    })
+
+  const make = (taskId: TaskId, plan: WorktreePlan) =>
+    Effect.gen(function* () {
+      const fail = (message: string) => new WorktreeError({ taskId, message })
+      if (plan.repo === null) {
+        return yield* Effect.try({
+          try: () => void fs.mkdirSync(plan.dir, { recursive: true }),
+          catch: (e) => fail(`mkdir ${plan.dir}: ${(e as Error).message}`)
+        })
+      }
+      if (!plan.createdDir) return
+      const bare = repoPath(plan.repo)
+      const branch = branchFor(taskId)
+      const args = plan.createdBranch
+        ? ["worktree", "add", "--quiet", "--no-track", "-b", branch, plan.dir, "refs/remotes/origin/HEAD"]
+        : ["worktree", "add", "--quiet", plan.dir, branch]
+      const added = yield* git(args, bare).pipe(Effect.mapError((e) => fail(`worktree for ${plan.repo}: ${e.message}`)))
       if (added.code !== 0) {
         // A stale registration (its directory deleted by hand) refuses the add: prune, then
         // once more. Pruning only then keeps the common case to one git process.
         yield* git(["worktree", "prune"], bare).pipe(Effect.ignore)
-        yield* gitOk(args, bare, (m) => fail(`worktree for ${repo}: ${m}`))
+        yield* gitOk(args, bare, (m) => fail(`worktree for ${plan.repo}: ${m}`))
       }
-      return plan
-    }).pipe(Effect.withSpan("Workspace.prepare"))
+    }).pipe(Effect.withSpan("Workspace.make"))
 
-  const undo = (taskId: TaskId, plan: Prepared) =>
+  const undo = (taskId: TaskId, plan: WorktreePlan) =>
     Effect.gen(function* () {
       const fail = (message: string) => new WorktreeError({ taskId, message })
       if (plan.repo !== null) {
@@ -203,7 +222,7 @@ export const makeWorkspace = Effect.gen(function* () {
           yield* git(["worktree", "remove", "--force", "--force", plan.dir], bare).pipe(Effect.ignore)
         }
         if (plan.createdDir || plan.createdBranch) {
-          yield* Effect.sync(() => fs.rmSync(plan.dir, { recursive: true, force: true }))
+          yield* removeDir(plan.dir, fail)
           yield* git(["worktree", "prune"], bare).pipe(Effect.ignore)
         }
         if (plan.createdBranch) {
@@ -211,18 +230,18 @@ export const makeWorkspace = Effect.gen(function* () {
           if (r.code !== 0 && !/not found/.test(r.stderr)) return yield* fail(`git branch -D: ${firstErrorLine(r.stderr)}`)
         }
       } else if (plan.createdDir) {
-        yield* Effect.sync(() => fs.rmSync(plan.dir, { recursive: true, force: true }))
+        yield* removeDir(plan.dir, fail)
       }
       // The task folder itself goes too when this dispatch made it and nothing else is in it.
-      yield* Effect.sync(() => {
+      yield* tryFs(() => {
         const taskDir = path.join(paths.workspaces, taskId)
         if (fs.existsSync(taskDir) && fs.readdirSync(taskDir).length === 0) fs.rmdirSync(taskDir)
-      })
+      }, fail)
     })
 
   const inspect = (dir: string) =>
     Effect.gen(function* () {
-      const fail = (message: string) => new WorktreeError({ taskId: "", message })
+      const fail = (message: string) => new WorktreeError({ message })
       if (!(yield* isWorktree(dir))) return { keep: true as const, why: "not a git worktree" }
       const status = yield* gitOk(["status", "--porcelain", "--untracked-files=all"], dir, fail)
       if (status.trim() !== "") {
@@ -243,7 +262,7 @@ export const makeWorkspace = Effect.gen(function* () {
       const fail = (message: string) => new WorktreeError({ taskId, message })
       if (!(yield* exists(dir))) return false
       if (repo === null) {
-        const empty = yield* Effect.sync(() => fs.readdirSync(dir).length === 0)
+        const empty = yield* tryFs(() => fs.readdirSync(dir).length === 0, fail)
         if (empty) yield* undo(taskId, { dir, repo, createdDir: true, createdBranch: false })
         return empty
       }
@@ -273,11 +292,11 @@ export const makeWorkspace = Effect.gen(function* () {
     undo(taskId, { dir, repo, createdDir: true, createdBranch: false })
 
   const check = git(["--version"]).pipe(
-    Effect.flatMap((r) => r.code === 0 ? Effect.void : Effect.fail(new WorktreeError({ taskId: "", message: "git --version failed" }))),
-    Effect.mapError((e) => new WorktreeError({ taskId: "", message: `git is not usable: ${e.message}` }))
+    Effect.flatMap((r) => r.code === 0 ? Effect.void : Effect.fail(new WorktreeError({ message: "git --version failed" }))),
+    Effect.mapError((e) => new WorktreeError({ message: `git is not usable: ${e.message}` }))
   )
 
-  return Workspace.of({ addRepo, listRepos, hasRepo, fetch, dirFor, prepare, undo, inspect, removeIfUnused, remove, check })
+  return Workspace.of({ addRepo, listRepos, hasRepo, fetch, dirFor, plan, make, undo, exists, taskDirs, inspect, removeIfUnused, remove, check })
 })
 
 /** git under `$HUB_HOME/repos` and `$HUB_HOME/workspaces`. */

@@ -77,6 +77,8 @@ describe("invalid values: exit 1, one line, nothing created or changed", () => {
     { args: ["task", "create", "--title", "x", "--status", "in-progress"], message: /in-progress/ },
     { args: ["task", "create", "--title", "x", "--repo", "not-a-repo"], message: /not-a-repo/ },
     { args: ["task", "create", "--title", "x", "--repo", "acme/../../etc"], message: /acme/ },
+    // The bad value is echoed, its control characters escaped (failsWith checks for ESC).
+    { args: ["task", "create", "--title", "x", "--repo", "\u001b[31mred"], message: /'\\u001b\[31mred'/ },
     { args: ["task", "create", "--title", "x", "--link", "not a url"], message: /not a url/ },
     { args: ["task", "create", "--title", "x", "--link", "https://example.com/ok", "--link", "nope"], message: /nope/ },
     { args: ["task", "list", "--status", "bogus"], message: /bogus/ },
@@ -85,6 +87,24 @@ describe("invalid values: exit 1, one line, nothing created or changed", () => {
     { args: ["task", "comment", "$ID", "--content", ""], message: /comment/ },
     { args: ["task", "comment", "$ID", "--content", "hi", "--author", "robot"], message: /robot/ },
     { args: ["task", "link", "$ID", "--url", "nope"], message: /nope/ }
+  ]
+  for (const c of cases) it(name(c), () => refused(c, 1))
+})
+
+describe("a value outside an option's choices: exit 1, one line naming the valid ones", () => {
+  const cases: ReadonlyArray<Case> = [
+    { args: ["task", "create", "--title", "x", "--kind", "foo"], message: /'foo' \(one of: implement, review, debug\)/ },
+    { args: ["task", "create", "--title", "x", "--kind=foo"], message: /'foo' \(one of: implement, review, debug\)/ },
+    { args: ["task", "create", "--title", "x", "--kind", ""], message: /'' \(one of: implement, review, debug\)/ },
+    { args: ["task", "create", "--title", "x", "--status", "done"], message: /'done' \(one of: ready, backlog\)/ },
+    {
+      args: ["task", "list", "--status", "ready", "--status", "bogus"],
+      message: /'bogus' \(one of: backlog, ready, in-progress, blocked, in-review, done, failed, cancelled\)/
+    },
+    // What a report may set is what the transition table lets a report reach.
+    { args: ["task", "report", "$ID", "--status", "ready"], message: /'ready' \(one of: in-progress, blocked, in-review, done, failed\)/ },
+    { args: ["task", "report", "$ID", "--status", "cancelled"], message: /'cancelled' \(one of: in-progress, blocked, in-review, done, failed\)/ },
+    { args: ["task", "comment", "$ID", "--content", "hi", "--author", "robot"], message: /'robot' \(one of: human, agent\)/ }
   ]
   for (const c of cases) it(name(c), () => refused(c, 1))
 })

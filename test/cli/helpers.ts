@@ -3,7 +3,7 @@
  * at the SQLite file only to set up states the CLI cannot reach on its own (in-progress,
  * failed, an old updated_at) and to prove that a refused operation changed nothing.
  */
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync, spawn, type SpawnOptions } from "node:child_process"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
@@ -25,8 +25,11 @@ const newestMtime = (dir: string): number => {
   return newest
 }
 
-/** The bin is a launcher (dist/hub.cjs) and the two bundles beside it (the full CLI and the fast path). */
-const BIN_OUTPUTS = [BIN, path.join(ROOT, "dist", "hub-main.cjs"), path.join(ROOT, "dist", "hub-fast.cjs")]
+/**
+ * The bin is a launcher (dist/hub.cjs) and the bundles beside it: the full CLI, the fast path
+ * and `hub agent hook`'s.
+ */
+const BIN_OUTPUTS = [BIN, ...["hub-main.cjs", "hub-fast.cjs", "hub-hook.cjs"].map((name) => path.join(ROOT, "dist", name))]
 
 const isFresh = (): boolean => {
   if (!fs.existsSync(BIN)) return false
@@ -78,9 +81,28 @@ export const ensureBuilt = async (): Promise<void> => {
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * Runs a program to its end, asynchronously, with no stdin, collecting stdout and stderr: a
+ * test file made of synchronous spawns would block the worker's event loop for longer than
+ * vitest's RPC timeout.
+ */
+export const runProgram = (
+  command: string,
+  args: ReadonlyArray<string>,
+  options: Omit<SpawnOptions, "stdio"> = {}
+): Promise<HubResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+/**
  * Runs the built bin like `sandbox.hub` (same environment), but asynchronously and in a working
- * directory of the test's choosing: a test file made of synchronous spawns would block the
- * worker's event loop for longer than vitest's RPC timeout.
+ * directory of the test's choosing.
  */
 export const hubIn = (
   sandbox: Sandbox,
@@ -97,20 +119,7 @@ export const nodeIn = (
   args: ReadonlyArray<string>,
   vars: NodeJS.ProcessEnv = {}
 ): Promise<HubResult> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], {
-      cwd,
-      env: { ...sandbox.env, ...vars },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 60_000
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+  runProgram(process.execPath, [script, ...args], { cwd, env: { ...sandbox.env, ...vars }, timeout: 60_000 })
 
 /** `hub ARGS` in the sandbox (run from the sandbox's directory). */
 export const hub = (sandbox: Sandbox, args: ReadonlyArray<string>, vars: NodeJS.ProcessEnv = {}) =>

@@ -1,13 +1,14 @@
 /**
- * The bin as a process: `hub --version`, and `hub task list | head -1` with many tasks, where
- * the reader goes away early (EPIPE on stdout is a quiet exit, not an error).
+ * The bin as a process: `hub --version`, `hub task list | head -1` with many tasks, where
+ * the reader goes away early (EPIPE on stdout is a quiet exit, not an error), and task text
+ * that holds terminal control characters.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { BIN, makeSandbox, ROOT, type Sandbox } from "../support/sandbox.js"
-import { bulkInsert, create, ensureBuilt, hub, ok } from "./helpers.js"
+import { bulkInsert, create, ensureBuilt, hub, ok, runProgram } from "./helpers.js"
 
 beforeAll(ensureBuilt, 180_000)
 
@@ -67,23 +68,45 @@ describe("a reader that stops early", () => {
     const rcFile = path.join(sb.dir, "rc")
     const errFile = path.join(sb.dir, "err")
     const script = `{ "$NODE" "$BIN" task list 2>"$ERR_FILE"; echo $? >"$RC_FILE"; } | head -1`
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn("sh", ["-c", script], {
-        cwd: sb.dir,
-        env: { ...sb.env, NODE: process.execPath, BIN, ERR_FILE: errFile, RC_FILE: rcFile },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c))
-      child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c))
-      child.on("error", reject)
-      child.on("close", (code) => resolve({ code, stdout, stderr }))
+    const r = await runProgram("sh", ["-c", script], {
+      cwd: sb.dir,
+      env: { ...sb.env, NODE: process.execPath, BIN, ERR_FILE: errFile, RC_FILE: rcFile }
     })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^ID\s+STATUS\s+KIND\s+REPO\s+TITLE\n$/)
     expect(r.stderr).toBe("")
     expect(fs.readFileSync(errFile, "utf8")).toBe("")
     expect(fs.readFileSync(rcFile, "utf8").trim()).toBe("0")
+  })
+})
+
+describe("task text with control characters", () => {
+  let sb: Sandbox
+  beforeAll(() => {
+    sb = makeSandbox("cli-control")
+  })
+  afterAll(() => sb?.dispose())
+
+  const title = "\u001b[31mred\u001b[0m, a bell\u0007, a return\r, a CSI \u009b2J"
+  const description = "line one\n\u001b]0;a window title\u0007\ttabbed"
+
+  it("is printed escaped in text, never as control characters; JSON keeps it exact", async () => {
+    const id = ok(await hub(sb, ["task", "create", "--title", title, "--description", description])).trim()
+    ok(await hub(sb, ["task", "comment", id, "--content", "\u001b[2Jcleared?"]))
+    const outputs = [
+      ok(await hub(sb, ["task", "list"])),
+      ok(await hub(sb, ["task", "show", id])),
+      ok(await hub(sb, ["task", "list", "--json"])),
+      ok(await hub(sb, ["task", "show", id, "--json"]))
+    ]
+    for (const output of outputs) expect(output).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/)
+    // A table's title is one line (its white space, the return too, folded into spaces).
+    expect(outputs[0]).toContain("\\u001b[31mred\\u001b[0m, a bell\\u0007, a return , a CSI \\u009b2J")
+    expect(outputs[1]).toContain("\\u001b]0;a window title\\u0007\ttabbed")
+    expect(outputs[1]).toContain("\\u001b[2Jcleared?")
+    const shown = JSON.parse(outputs[3]!) as { title: string; description: string; comments: Array<{ text: string }> }
+    expect(shown).toMatchObject({ title, description })
+    expect(shown.comments[0]!.text).toBe("\u001b[2Jcleared?")
+    expect((JSON.parse(outputs[2]!) as Array<{ title: string }>)[0]!.title).toBe(title)
   })
 })

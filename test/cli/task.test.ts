@@ -88,6 +88,15 @@ describe("hub task create", () => {
     const task = okJson(await hub(s.sb, ["task", "create", "--title", "dbg", "--kind", "debug", "--status", "ready", "--json"]))
     expect(task).toMatchObject({ kind: "debug", status: "ready", repo: null })
   })
+
+  it("takes the choices in any letter case, as --opt value and as --opt=value", async () => {
+    const task = okJson(await hub(s.sb, ["task", "create", "--title", "loud", "--kind", "DEBUG", "--status=Backlog", "--json"]))
+    expect(task).toMatchObject({ kind: "debug", status: "backlog" })
+    const listed = okJson<Array<{ id: string }>>(await hub(s.sb, ["task", "list", "--status", "BackLog", "--json"]))
+    expect(listed.map((t) => t.id)).toContain(task.id)
+    ok(await hub(s.sb, ["task", "comment", task.id, "--content", "hi", "--author", "Agent"]))
+    expect((await showJson(s.sb, task.id)).comments[0]).toMatchObject({ author: "agent", text: "hi" })
+  })
 })
 
 describe("hub task list", () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { parseFast } from "../../src/cli/fastArgs.js"
 import {
   addRepo,
   branchExists,
@@ -28,8 +29,8 @@ import { ROOT, type Sandbox, waitFor } from "../support/sandbox.js"
 
 const { sandbox, running, shims } = trackedWorld()
 
-const startDaemon = (s: Sandbox, extra: NodeJS.ProcessEnv = {}) => {
-  const d = spawnHub(s, ["daemon", "--interval", "1s"], extra)
+const startDaemon = (s: Sandbox, extra: NodeJS.ProcessEnv = {}, interval = "1s") => {
+  const d = spawnHub(s, ["daemon", "--interval", interval], extra)
   running.push(d)
   return d
 }
@@ -89,6 +90,40 @@ describe("hub daemon", { timeout: 120_000 }, () => {
     }
     await terminate(second)
     expect((await hub(s, ["verify"])).code).toBe(0)
+  })
+
+  it("acts at once on a change from another process, not at its next tick (the default 30s)", async () => {
+    const s = sandbox("daemon-wake")
+    const [first, second] = await createTasks(s, ["first", "second"])
+    // One slot: the first tick starts the first task; the second waits for the slot.
+    const daemon = startDaemon(s, { HUB_DISPATCH_CAP: "1" }, "30s")
+    expect(await waitFor(() => task(s, first!).window_id !== null, 15_000)).toBe(true)
+    expect(task(s, second!).status).toBe("ready")
+    // Freeing the slot is a change: the daemon starts the second task long before 30 s.
+    await hubOk(s, ["task", "cancel", first!])
+    expect((await waitForStatus(s, second!, "in-progress", 15_000)).status).toBe("in-progress")
+    expect(await waitFor(() => task(s, second!).window_id !== null, 15_000)).toBe(true)
+    // A task made ready from the backlog, likewise, once the slot is free again.
+    const later = (await hubOk(s, ["task", "create", "--title", "backlog", "--status", "backlog"])).trim()
+    await hubOk(s, ["task", "cancel", second!])
+    await hubOk(s, ["task", "ready", later])
+    expect((await waitForStatus(s, later, "in-progress", 15_000)).status).toBe("in-progress")
+    await terminate(daemon)
+  })
+
+  it("acts at once on a task created through the CLI's fast path (hub task create), not at its next tick", async () => {
+    const s = sandbox("daemon-wake-create")
+    const [first] = await createTasks(s, ["first"])
+    // Two slots: the first tick starts the first task, and then nothing is left to start.
+    const daemon = startDaemon(s, { HUB_DISPATCH_CAP: "2" }, "30s")
+    expect(await waitFor(() => task(s, first!).window_id !== null, 15_000)).toBe(true)
+    // `hub task create` in its plain form runs on the fast path (dist/hub-fast.cjs), whose
+    // store announces the write as the full CLI's does: the daemon starts it long before 30 s.
+    const args = ["task", "create", "--title", "made on the fast path"]
+    expect(parseFast(["node", "hub", ...args])).toMatchObject({ command: "create" })
+    const made = (await hubOk(s, args)).trim()
+    expect((await waitForStatus(s, made, "in-progress", 15_000)).status).toBe("in-progress")
+    await terminate(daemon)
   })
 
   it("`npm start` runs it on the embedded default: $HOME/.hub, when HUB_HOME is not set", async () => {

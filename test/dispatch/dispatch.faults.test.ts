@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Deferred, Effect, Exit, Fiber, FiberId, Layer, Option } from "effect"
 import { dispatchNext } from "../../src/dispatch/dispatch.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
+import { StoreError } from "../../src/domain/errors.js"
 import { TaskId } from "../../src/domain/TaskId.js"
-import { fakeAgent, type Fault, type FaultMode, type FaultStep, faultyStore, recordingTerminal, recordingWorkspace } from "../support/fakes.js"
+import { fakeAgent, fakeHost, type Fault, type FaultMode, type FaultStep, faultyStore, recordingTerminal, recordingWorkspace } from "../support/fakes.js"
 import { makeTaskStore } from "../../src/store/TaskStore.js"
 import { SqlLive } from "../../src/store/Sql.js"
 import { sandboxConfig } from "../support/layers.js"
@@ -33,29 +34,40 @@ const undone = (step: FaultStep): Array<string> => {
   return [step === "window" ? "kill windows named TASK-0001" : "kill window @1", "remove worktree TASK-0001"]
 }
 
+/**
+ * Interrupts `fiber` while it is held inside a step: once it has entered, the interruption
+ * is sent first and the gate opened after, so the interruption has landed whatever the step
+ * does next (an interruptible one is cut short, an uninterruptible one finishes first).
+ */
+const interruptInside = <A, E>(fiber: Fiber.RuntimeFiber<A, E>, entered: Deferred.Deferred<void>, gate: Deferred.Deferred<void>) =>
+  Effect.gen(function* () {
+    yield* Deferred.await(entered)
+    yield* Fiber.interruptAsFork(fiber, FiberId.none)
+    yield* Deferred.succeed(gate, undefined)
+  })
+
 const runCase = (step: FaultStep, mode: FaultMode) =>
   Effect.gen(function* () {
     const sandbox = makeSandbox("faults")
     yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
     const log: Array<string> = []
     const entered = yield* Deferred.make<void>()
-    const fault: Fault = { step, mode, entered }
+    const gate = yield* Deferred.make<void>()
+    const fault: Fault = { step, mode, entered, gate }
     const config = sandboxConfig(sandbox)
     const services = Layer.mergeAll(
       faultyStore(fault),
       recordingWorkspace(log, fault),
       recordingTerminal(log, fault),
-      fakeAgent(fault)
+      fakeAgent(fault),
+      fakeHost
     ).pipe(Layer.provideMerge(config))
 
     return yield* Effect.gen(function* () {
       const store = yield* TaskStore
       yield* store.create({ title: "t", kind: "implement", status: "ready", description: "", repo: "acme/widget", links: [] })
       const fiber = yield* Effect.fork(dispatchNext())
-      if (mode === "interruption") {
-        yield* Deferred.await(entered)
-        yield* Fiber.interrupt(fiber)
-      }
+      if (mode === "interruption") yield* interruptInside(fiber, entered, gate)
       const exit = yield* Fiber.await(fiber)
       const task = yield* store.get(TaskId.make("TASK-0001"))
       const events = yield* store.events(TaskId.make("TASK-0001"))
@@ -163,7 +175,7 @@ describe("dispatch result", () => {
       const log: Array<string> = []
       const result = yield* dispatchNext().pipe(
         Effect.provide(
-          Layer.mergeAll(faultyStore(), recordingWorkspace(log), recordingTerminal(log), fakeAgent()).pipe(
+          Layer.mergeAll(faultyStore(), recordingWorkspace(log), recordingTerminal(log), fakeAgent(), fakeHost).pipe(
             Layer.provideMerge(sandboxConfig(sandbox))
           )
         )
@@ -173,8 +185,14 @@ describe("dispatch result", () => {
     }))
 })
 
-/** The real store with hooks around the commit: a cancel just before it, a pause just after. */
-const hookedStore = (hooks: { readonly beforeCommit?: Effect.Effect<void, never, TaskStore>; readonly afterCommit?: Effect.Effect<void> }) =>
+/**
+ * The real store with hooks around the commit: a cancel just before it; before every read
+ * (the dispatch reads the task back after its commit), a pause or a failure.
+ */
+const hookedStore = (hooks: {
+  readonly beforeCommit?: Effect.Effect<void, never, TaskStore>
+  readonly afterCommit?: Effect.Effect<void, StoreError>
+}) =>
   Layer.effect(
     TaskStore,
     Effect.map(makeTaskStore, (store) =>
@@ -190,7 +208,7 @@ const hookedStore = (hooks: { readonly beforeCommit?: Effect.Effect<void, never,
   ).pipe(Layer.provide(SqlLive))
 
 const world = (sandbox: ReturnType<typeof makeSandbox>, log: Array<string>, store: Layer.Layer<TaskStore, unknown, any>, onUndo?: Effect.Effect<void>) =>
-  Layer.mergeAll(store, recordingWorkspace(log, undefined, onUndo), recordingTerminal(log), fakeAgent()).pipe(
+  Layer.mergeAll(store, recordingWorkspace(log, undefined, onUndo), recordingTerminal(log), fakeAgent(), fakeHost).pipe(
     Layer.provideMerge(sandboxConfig(sandbox))
   )
 
@@ -235,25 +253,34 @@ describe("dispatch races (found by the chaos runner)", () => {
       ])
     }))
 
-  it.scopedLive("an interruption right after the commit undoes nothing: the agent stays started", () =>
+  it.scopedLive("an interruption right after the commit undoes nothing, even with the database gone: the agent stays started", () =>
     Effect.gen(function* () {
       const sandbox = makeSandbox("after-commit")
       yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
       const log: Array<string> = []
       const committed = yield* Deferred.make<void>()
-      let armed = false
-      const pause = Effect.suspend(() => (armed ? Deferred.succeed(committed, undefined).pipe(Effect.zipRight(Effect.never)) : Effect.void))
-      const arm = Effect.sync(() => void (armed = true))
+      // After the commit: the dispatch's read-back parks; then every read fails, so that no
+      // release could even ask the store whether the agent started (the commit alone decides).
+      let phase: "before" | "committed" | "gone" | "back" = "before"
+      const afterCommit = Effect.suspend(() =>
+        phase === "committed"
+          ? Deferred.succeed(committed, undefined).pipe(Effect.zipRight(Effect.never))
+          : phase === "gone"
+          ? Effect.fail(new StoreError({ message: "database: disk I/O error" }))
+          : Effect.void
+      )
+      const arm = Effect.sync(() => void (phase = "committed"))
       const { events, exit, task } = yield* Effect.gen(function* () {
         yield* newTask
         const fiber = yield* Effect.fork(dispatchNext())
         yield* Deferred.await(committed)
-        armed = false
+        phase = "gone"
         yield* Fiber.interrupt(fiber)
         const exit = yield* Fiber.await(fiber)
+        phase = "back"
         const store = yield* TaskStore
         return { exit, task: yield* store.get(TASK), events: yield* store.events(TASK) }
-      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: arm, afterCommit: pause }))))
+      }).pipe(Effect.provide(world(sandbox, log, hookedStore({ beforeCommit: arm, afterCommit }))))
       expect(Exit.isInterrupted(exit)).toBe(true)
       expect(task.status).toBe("in-progress")
       expect(task.window_id).toBe("@1")
@@ -267,14 +294,16 @@ describe("dispatch races (found by the chaos runner)", () => {
       yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
       const log: Array<string> = []
       const undoing = yield* Deferred.make<void>()
-      // The worktree undo is the second finalizer to run (after the window's).
-      const slowUndo = Deferred.succeed(undoing, undefined).pipe(Effect.zipRight(Effect.sleep("200 millis")))
-      const entered = yield* Deferred.make<void>()
+      const undoGate = yield* Deferred.make<void>()
+      // The worktree undo is the second release to run (after the window's).
+      const heldUndo = Deferred.succeed(undoing, undefined).pipe(Effect.zipRight(Deferred.await(undoGate)))
+      const failure = { step: "window", mode: "failure", entered: yield* Deferred.make<void>(), gate: yield* Deferred.make<void>() } as const
       const layers = Layer.mergeAll(
         faultyStore(),
-        recordingWorkspace(log, undefined, slowUndo),
-        recordingTerminal(log, { step: "window", mode: "failure", entered }),
-        fakeAgent()
+        recordingWorkspace(log, undefined, heldUndo),
+        recordingTerminal(log, failure),
+        fakeAgent(),
+        fakeHost
       ).pipe(Layer.provideMerge(sandboxConfig(sandbox)))
       let carriedOn = false
       const { exit, task } = yield* Effect.gen(function* () {
@@ -282,8 +311,7 @@ describe("dispatch races (found by the chaos runner)", () => {
         const fiber = yield* Effect.fork(
           dispatchNext().pipe(Effect.exit, Effect.zipRight(Effect.sync(() => void (carriedOn = true))))
         )
-        yield* Deferred.await(undoing)
-        yield* Fiber.interrupt(fiber)
+        yield* interruptInside(fiber, undoing, undoGate)
         const exit = yield* Fiber.await(fiber)
         return { exit, task: yield* Effect.flatMap(TaskStore, (s) => s.get(TASK)) }
       }).pipe(Effect.provide(layers))
@@ -299,7 +327,7 @@ describe("dispatch races (found by the chaos runner)", () => {
 const agentReports = (attempt: number, log: Array<string>) =>
   changeStatus(TASK, "report", "in-review", { actor: "agent", reason: "reported in-review" }, {
     sessionId: sessionIdFor(TASK, attempt)
-  }).pipe(Effect.provide(recordingTerminal(log)), Effect.orDie, Effect.asVoid)
+  }).pipe(Effect.provide(recordingTerminal(log)), Effect.provide(fakeHost), Effect.orDie, Effect.asVoid)
 
 const OWN_START = "agent started (it reported before its dispatcher recorded it)"
 
@@ -357,7 +385,7 @@ describe("an agent that reports before its dispatcher commits (chaos F2)", () =>
         session, windowName: "TASK-0001", windowId, panePid: 99, dead: false, deadStatus: null
       })
       let panes: ReadonlyArray<Pane> = []
-      const layers = Layer.mergeAll(faultyStore(), recordingTerminal(log, undefined, () => panes)).pipe(
+      const layers = Layer.mergeAll(faultyStore(), recordingTerminal(log, undefined, () => panes), fakeHost).pipe(
         Layer.provideMerge(sandboxConfig(sandbox))
       )
       const windows = yield* Effect.gen(function* () {

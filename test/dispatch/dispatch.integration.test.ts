@@ -184,8 +184,16 @@ describe("hub dispatch against real git and tmux", () => {
     expect(trust.projects[task.workspace].hasTrustDialogAccepted).toBe(true)
     expect(await waitFor(() => fs.existsSync(claudeArgs) && fs.readFileSync(claudeArgs, "utf8").includes("--append-system-prompt"))).toBe(true)
     const args = fs.readFileSync(claudeArgs, "utf8").split("\n--\n")
-    expect(args.slice(0, 6)).toEqual(["--session-id", task.session_id, "--dangerously-skip-permissions", "--model", "sonnet", "--append-system-prompt"])
-    expect(args[7]).toMatch(/^Task TASK-0001 \(implement\): t/)
+    const settingsFile = path.join(s.hubHome, "runs", "TASK-0001", "1", "settings.json")
+    expect(args.slice(0, 8)).toEqual([
+      "--session-id", task.session_id, "--settings", settingsFile, "--dangerously-skip-permissions", "--model", "sonnet", "--append-system-prompt"
+    ])
+    expect(args[9]).toMatch(/^Task TASK-0001 \(implement\): t/)
+    // The attempt's settings: hub's hooks, outside the worktree; nothing in the worktree changed.
+    const settings = JSON.parse(fs.readFileSync(settingsFile, "utf8"))
+    expect(Object.keys(settings.hooks)).toEqual(expect.arrayContaining(["SessionStart", "PreToolUse", "PermissionRequest", "Notification", "Stop", "StopFailure", "SessionEnd"]))
+    expect(settings.hooks.Stop[0].hooks[0].command).toMatch(/\/hub' agent hook$/)
+    expect(fs.existsSync(path.join(task.workspace, ".claude"))).toBe(false)
   })
 
   it("an agent command that is not on PATH stops dispatch before any claim", async () => {

@@ -9,7 +9,7 @@ import { sessionIdFor } from "../../src/agent/session.js"
 import { reconcile } from "../../src/dispatch/reconcile.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import type { Pane } from "../../src/terminal/Terminal.js"
-import { fakeAgent, faultyStore, recordingTerminal, recordingWorkspace } from "../support/fakes.js"
+import { fakeAgent, fakeHost, faultyStore, recordingTerminal, recordingWorkspace } from "../support/fakes.js"
 import { sandboxConfig } from "../support/layers.js"
 import { makeSandbox } from "../support/sandbox.js"
 
@@ -24,7 +24,7 @@ const startedWithoutWindow = (panes: (id: string) => ReadonlyArray<Pane>) =>
     yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
     const log: Array<string> = []
     let shown: ReadonlyArray<Pane> = []
-    const layers = Layer.mergeAll(faultyStore(), recordingWorkspace(log), recordingTerminal(log, undefined, () => shown), fakeAgent())
+    const layers = Layer.mergeAll(faultyStore(), recordingWorkspace(log), recordingTerminal(log, undefined, () => shown), fakeAgent(), fakeHost)
       .pipe(Layer.provideMerge(sandboxConfig(sandbox)))
     return yield* Effect.gen(function* () {
       const store = yield* TaskStore

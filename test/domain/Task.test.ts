@@ -14,6 +14,7 @@ import {
   TERMINAL_STATUSES,
   Title
 } from "../../src/domain/Task.js"
+import { aTask } from "../support/tasks.js"
 
 const ACCEPTED_REPOS: ReadonlyArray<string> = [
   "owner/name",
@@ -129,30 +130,7 @@ describe("Title", () => {
   })
 })
 
-const sampleTask = {
-  id: "TASK-0007",
-  title: "t",
-  kind: "implement",
-  status: "ready",
-  description: "",
-  repo: null,
-  links: [],
-  comments: [{ author: "agent", text: "hi", at: "2024-01-01T00:00:00.000Z" }],
-  attempt: 0,
-  session_id: null,
-  error: null,
-  window_id: null,
-  pane_pid: null,
-  tmux_socket: null,
-  tmux_session: null,
-  workspace: null,
-  workspace_fresh: false,
-  lease_pid: null,
-  lease_start: null,
-  started_at: null,
-  created_at: "2024-01-01T00:00:00.000Z",
-  updated_at: "2024-01-01T00:00:00.000Z"
-}
+const sampleTask = aTask({ comments: [{ author: "agent", text: "hi", at: "2024-01-01T00:00:00.000Z" }] })
 
 describe("Task and TaskEvent schemas", () => {
   it("decodes a task in its snake_case JSON form", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Schema } from "effect"
-import { parseTaskId, TaskId, TaskIdFromInput, taskIdFromNumber, taskNumber } from "../../src/domain/TaskId.js"
+import { parseTaskId } from "../../src/domain/input.js"
+import { TaskId, TaskIdFromInput, taskIdFromNumber, taskNumber } from "../../src/domain/TaskId.js"
 
 // What people type → the canonical id. Written out by hand, not derived from the code.
 const ACCEPTED: ReadonlyArray<readonly [input: string, canonical: string]> = [

@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { TaskStore } from "../../src/store/TaskStore.js"
+import { modeOf, withUmask } from "../support/files.js"
 import { newTask, scopedSandbox, storeIn } from "./helpers.js"
 
 /** Opens the store on `home` and lists: a failure to open surfaces here. */
@@ -128,5 +129,39 @@ describe("opening the database", () => {
       fs.mkdirSync(sandbox.hubHome, { recursive: true })
       fs.writeFileSync(path.join(sandbox.hubHome, "hub.db"), "")
       expect(yield* openAndList(sandbox, sandbox.hubHome)).toEqual([])
+    }))
+})
+
+describe("file modes, whatever the umask (000 here)", () => {
+  it.scoped("a new HUB_HOME is 0700; the database and its -wal and -shm files are 0600", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      yield* withUmask(0o000)
+      const home = path.join(sandbox.dir, "parent", "hub")
+      const modes = yield* Effect.gen(function* () {
+        const store = yield* TaskStore
+        yield* store.create(newTask({ title: "written, so the WAL holds something" }))
+        // While the connection is open, the -wal and -shm files exist.
+        return Object.fromEntries(fs.readdirSync(home).map((f) => [f, modeOf(path.join(home, f))]))
+      }).pipe(Effect.provide(storeIn(sandbox, { home })))
+      expect(modeOf(home)).toBe(0o700)
+      expect(modes).toEqual({ "hub.db": 0o600, "hub.db-wal": 0o600, "hub.db-shm": 0o600 })
+      expect(modeOf(path.join(home, "hub.db"))).toBe(0o600)
+      // Above HUB_HOME, what hub had to make is the umask's business.
+      expect(modeOf(path.dirname(home))).toBe(0o777)
+    }))
+
+  it.scoped("an existing HUB_HOME and database keep the modes their owner gave them", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("sql")
+      yield* withUmask(0o000)
+      fs.mkdirSync(sandbox.hubHome)
+      fs.chmodSync(sandbox.hubHome, 0o750)
+      const db = path.join(sandbox.hubHome, "hub.db")
+      fs.writeFileSync(db, "")
+      fs.chmodSync(db, 0o640)
+      expect(yield* openAndList(sandbox, sandbox.hubHome)).toEqual([])
+      expect(modeOf(sandbox.hubHome)).toBe(0o750)
+      expect(modeOf(db)).toBe(0o640)
     }))
 })

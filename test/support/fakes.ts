@@ -1,7 +1,8 @@
 import { Deferred, Effect, Layer, Option } from "effect"
-import { Agent, AgentError } from "../../src/agent/Agent.js"
+import { Agent } from "../../src/agent/Agent.js"
 import { sessionIdFor } from "../../src/agent/session.js"
-import { StoreError, TmuxError, WorktreeError } from "../../src/domain/errors.js"
+import { AgentError, StoreError, TmuxError, WorktreeError } from "../../src/domain/errors.js"
+import { Host } from "../../src/host/Host.js"
 import { makeTaskStore, TaskStore } from "../../src/store/TaskStore.js"
 import { SqlLive } from "../../src/store/Sql.js"
 import { type Pane, Terminal } from "../../src/terminal/Terminal.js"
@@ -11,13 +12,16 @@ export type FaultStep = "claim" | "worktree" | "trust" | "window" | "commit"
 export type FaultMode = "failure" | "defect" | "interruption"
 
 /**
- * Where a test wants the pipeline to break, and how. An interruption parks the step on
- * `entered` and waits forever, so the test can interrupt the fiber from outside.
+ * Where a test wants the pipeline to break, and how. An interruption completes `entered`
+ * and holds the step on `gate`: the test sends the interruption, then opens the gate. An
+ * interruptible step is cut short; an uninterruptible one (the claim, the commit) goes on
+ * once the gate opens, with the interruption already landed.
  */
 export interface Fault {
   readonly step: FaultStep
   readonly mode: FaultMode
   readonly entered: Deferred.Deferred<void>
+  readonly gate: Deferred.Deferred<void>
 }
 
 /** What the fake services were asked to do, in order: the undo must mirror the do. */
@@ -31,10 +35,7 @@ const breakHere = <E>(fault: Fault | undefined, step: FaultStep, typed: () => E)
     case "defect":
       return Effect.die(new Error(`boom in ${step}`))
     case "interruption":
-      // The claim and the commit are uninterruptible writes: the interruption lands after them.
-      return Deferred.succeed(fault.entered, undefined).pipe(
-        Effect.zipRight(step === "claim" || step === "commit" ? Effect.sleep("50 millis") : Effect.never)
-      )
+      return Deferred.succeed(fault.entered, undefined).pipe(Effect.zipRight(Deferred.await(fault.gate)))
   }
 }
 
@@ -66,16 +67,16 @@ export const recordingWorkspace = (log: Recorded, fault?: Fault, onUndo: Effect.
       hasRepo: () => Effect.succeed(true),
       fetch: (repo) => Effect.sync(() => void log.push(`fetch ${repo}`)),
       dirFor: (taskId) => `/nowhere/${taskId}`,
-      prepare: (taskId, repo, onCreate) =>
+      plan: (taskId, repo) => Effect.succeed({ dir: `/nowhere/${taskId}`, createdDir: true, createdBranch: repo !== null, repo }),
+      make: (taskId) =>
         Effect.gen(function* () {
-          const plan = { dir: `/nowhere/${taskId}`, createdDir: true, createdBranch: repo !== null, repo }
-          yield* onCreate(plan)
           log.push(`create worktree ${taskId}`)
           // Breaks after creating: the undo must still find and remove it.
           yield* breakHere(fault, "worktree", () => new WorktreeError({ taskId, message: "fatal: worktree add failed" }))
-          return plan
         }),
       undo: (taskId) => Effect.sync(() => void log.push(`remove worktree ${taskId}`)).pipe(Effect.zipRight(onUndo)),
+      exists: () => Effect.succeed(true),
+      taskDirs: Effect.succeed([]),
       inspect: () => Effect.succeed({ keep: true, why: "fake" }),
       removeIfUnused: () => Effect.succeed(false),
       remove: () => Effect.void,
@@ -128,3 +129,13 @@ export const fakeAgent = (fault?: Fault) =>
       voidAttempt: () => Effect.void
     })
   )
+
+/** A machine on which this process holds lease `pid 4242` and every other lease is void. */
+export const fakeHost = Layer.succeed(
+  Host,
+  Host.of({
+    currentLease: Effect.succeed({ pid: 4242, start: "fake" }),
+    isLeaseLive: () => Effect.succeed(false),
+    endSession: () => Effect.succeed(0)
+  })
+)

@@ -1,9 +1,6 @@
 import { Layer, Option } from "effect"
-import { AgentLive } from "../../src/agent/Agent.js"
 import { HubConfigFrom, type HubSettings } from "../../src/config.js"
-import { TaskStoreLive } from "../../src/store/TaskStore.js"
-import { TerminalLive } from "../../src/terminal/Terminal.js"
-import { WorkspaceLive } from "../../src/workspace/Workspace.js"
+import { HubServices } from "../../src/layers.js"
 import type { Sandbox } from "./sandbox.js"
 
 /** HubConfig for a sandbox: its HUB_HOME, HOME and private tmux server. */
@@ -20,6 +17,4 @@ export const sandboxConfig = (sandbox: Sandbox, overrides: Partial<HubSettings> 
 
 /** The real services (SQLite file, git, tmux) inside a sandbox. */
 export const sandboxServices = (sandbox: Sandbox, overrides: Partial<HubSettings> = {}) =>
-  Layer.mergeAll(TaskStoreLive, WorkspaceLive, TerminalLive, AgentLive).pipe(
-    Layer.provideMerge(sandboxConfig(sandbox, overrides))
-  )
+  HubServices.pipe(Layer.provideMerge(sandboxConfig(sandbox, overrides)))
