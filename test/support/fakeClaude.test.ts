@@ -298,10 +298,19 @@ describe.concurrent("the stand-in claude", () => {
 
   it("takes hub's default agent command: session id, model, system prompt and task prompt", async () => {
     const w = world()
+    // The command names the attempt's settings file in its run folder (hooks only, here none).
+    const runDir = path.join(w.dir, "run")
+    writeSettings(path.join(runDir, "settings.json"), {})
     const r = await claude(w, {
       shell: `${DEFAULT_AGENT_COMMAND} --settings '${JSON.stringify(SKIP_BYPASS_WARNING)}'`,
       steps: [{ event: "UserPromptSubmit" }, { exit: 0 }],
-      env: { HUB_SESSION_ID: SESSION, HUB_MODEL: "opus", HUB_SYSTEM_PROMPT: "You work for hub.", HUB_TASK_PROMPT: "Fix the 'bug' in $PATH" }
+      env: {
+        HUB_SESSION_ID: SESSION,
+        HUB_RUN_DIR: runDir,
+        HUB_MODEL: "opus",
+        HUB_SYSTEM_PROMPT: "You work for hub.",
+        HUB_TASK_PROMPT: "Fix the 'bug' in $PATH"
+      }
     }).done
     expect(r.code).toBe(0)
     const start = readClaudeLog(w.log).find((x) => x.kind === "start")
