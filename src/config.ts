@@ -1,4 +1,5 @@
-import { Config, Context, Layer, Option } from "effect"
+import { Config, ConfigError, Context, Either, Layer, Option } from "effect"
+import { parseDurationMs } from "./domain/duration.js"
 import * as os from "node:os"
 import * as path from "node:path"
 
@@ -25,6 +26,10 @@ export interface HubSettings {
   readonly tmuxTimeoutMs: number
   /** `HUB_GIT_TIMEOUT` (ms, default 120000): bound on every git call. */
   readonly gitTimeoutMs: number
+  /** `HUB_IDLE_AFTER` (a duration, default 2m): an agent idle this long without reporting → in-review. */
+  readonly idleAfterMs: number
+  /** `HUB_STALL_AFTER` (a duration, default 15m): no hook and no output this long → stalled, blocked. */
+  readonly stallAfterMs: number
 }
 
 export class HubConfig extends Context.Tag("hub/HubConfig")<HubConfig, HubSettings>() {}
@@ -47,6 +52,17 @@ const positiveInt = (name: string, fallback: number) =>
     Config.validate({ message: `${name} must be a positive whole number`, validation: (n) => n > 0 })
   )
 
+const duration = (name: string, fallback: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(fallback),
+    Config.mapOrFail((text) => {
+      const ms = parseDurationMs(text)
+      return ms !== undefined && ms > 0
+        ? Either.right(ms)
+        : Either.left(ConfigError.InvalidData([name], `${name} must be a duration such as 90s, 2m or 1h (got '${text}')`))
+    })
+  )
+
 export const hubConfig: Config.Config<HubSettings> = Config.all({
   userHome: nonEmpty("HOME").pipe(Config.map(Option.getOrElse(() => os.homedir()))),
   home: nonEmpty("HUB_HOME"),
@@ -56,6 +72,8 @@ export const hubConfig: Config.Config<HubSettings> = Config.all({
   dispatchCap: positiveInt("HUB_DISPATCH_CAP", 1),
   tmuxTimeoutMs: positiveInt("HUB_TMUX_TIMEOUT", 5_000),
   gitTimeoutMs: positiveInt("HUB_GIT_TIMEOUT", 120_000),
+  idleAfterMs: duration("HUB_IDLE_AFTER", "2m"),
+  stallAfterMs: duration("HUB_STALL_AFTER", "15m"),
   binDir: nonEmpty("HUB_BIN_DIR")
 }).pipe(
   Config.map(({ home, userHome, ...rest }) => ({
@@ -79,5 +97,7 @@ export const HubConfigFrom = (settings: Partial<HubSettings> & { readonly home: 
     binDir: Option.none(),
     tmuxTimeoutMs: 5_000,
     gitTimeoutMs: 120_000,
+    idleAfterMs: 120_000,
+    stallAfterMs: 900_000,
     ...settings
   })

@@ -23,6 +23,8 @@ describe("HubConfig defaults", () => {
         dispatchCap: 1,
         tmuxTimeoutMs: 5_000,
         gitTimeoutMs: 120_000,
+        idleAfterMs: 120_000,
+        stallAfterMs: 900_000,
         binDir: Option.none()
       })
     }))
@@ -64,6 +66,8 @@ describe("HubConfig from the environment", () => {
         HUB_DISPATCH_CAP: "3",
         HUB_TMUX_TIMEOUT: "250",
         HUB_GIT_TIMEOUT: "9000",
+        HUB_IDLE_AFTER: "90s",
+        HUB_STALL_AFTER: "1h",
         HUB_BIN_DIR: "/opt/hub/bin"
       })
       expect(settings).toEqual({
@@ -75,8 +79,16 @@ describe("HubConfig from the environment", () => {
         dispatchCap: 3,
         tmuxTimeoutMs: 250,
         gitTimeoutMs: 9000,
+        idleAfterMs: 90_000,
+        stallAfterMs: 3_600_000,
         binDir: Option.some("/opt/hub/bin")
       })
+    }))
+
+  it.effect("the agent-state durations default to 2m idle and 15m stalled", () =>
+    Effect.gen(function* () {
+      const settings = yield* read({ HOME: "/home/u" })
+      expect([settings.idleAfterMs, settings.stallAfterMs]).toEqual([120_000, 900_000])
     }))
 
   it.effect("a relative HUB_HOME is made absolute", () =>
@@ -123,7 +135,10 @@ describe("HubConfig refuses bad numbers", () => {
     ["HUB_TMUX_TIMEOUT", "0"],
     ["HUB_TMUX_TIMEOUT", "soon"],
     ["HUB_GIT_TIMEOUT", "-5"],
-    ["HUB_GIT_TIMEOUT", "many"]
+    ["HUB_GIT_TIMEOUT", "many"],
+    ["HUB_IDLE_AFTER", "soon"],
+    ["HUB_IDLE_AFTER", "0"],
+    ["HUB_STALL_AFTER", "5 minutes"]
   ]
 
   it.effect.each(BAD)("%s=%j is a ConfigError naming the variable", ([name, value]) =>

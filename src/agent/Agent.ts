@@ -8,6 +8,7 @@ import type { TaskId } from "../domain/TaskId.js"
 import { makePrivateDir, PRIVATE_FILE, writePrivateFile } from "../shared/files.js"
 import { runProcess } from "../shared/process.js"
 import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
+import { SESSION_FILE } from "./hook.js"
 import { claudeSettings } from "./settings.js"
 import { sessionIdFor } from "./session.js"
 
@@ -122,6 +123,8 @@ export const makeAgent = Effect.gen(function* () {
         fs.rmSync(path.join(runDir, "exit"), { force: true })
         writePrivateFile(path.join(runDir, "system-prompt"), system)
         writePrivateFile(path.join(runDir, "task-prompt"), prompt)
+        // What `hub agent hook` checks its HUB_SESSION_ID against (src/agent/hook.ts).
+        writePrivateFile(path.join(runDir, SESSION_FILE), sessionIdFor(task.id, task.attempt))
         // The default agent's hooks report its state through `hub agent hook`.
         if (isDefault) writePrivateFile(path.join(runDir, "settings.json"), JSON.stringify(claudeSettings(hubBin), null, 2))
         const sessionId = sessionIdFor(task.id, task.attempt)

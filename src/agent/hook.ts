@@ -2,10 +2,24 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { pokeDaemons } from "../shared/wake.js"
 import { signalOf } from "./hookEvents.js"
-import { sessionIdFor } from "./session.js"
 
 /** Where a window's hooks leave their signals: one JSON line each, in the attempt's run folder. */
 export const SIGNALS_FILE = "agent-signals"
+
+/**
+ * The attempt's session id, written into its run folder at launch: the hook compares it with
+ * its own HUB_SESSION_ID instead of recomputing the UUID (loading node:crypto costs more than
+ * the rest of the hook).
+ */
+export const SESSION_FILE = "session"
+
+const sessionOf = (dir: string): string | undefined => {
+  try {
+    return fs.readFileSync(path.join(dir, SESSION_FILE), "utf8").trim()
+  } catch {
+    return undefined
+  }
+}
 
 const TASK_ID = /^TASK-\d{4,}$/
 const MAX_INPUT = 1 << 20
@@ -58,10 +72,9 @@ const attemptFolder = (env: NodeJS.ProcessEnv): { readonly dir: string } | { rea
   } catch {
     return { why: `${taskId} has no attempt here` }
   }
-  const attempt = attempts.find((n) => /^\d+$/.test(n) && sessionIdFor(taskId, Number(n)) === session)
+  const attempt = attempts.find((n) => /^\d+$/.test(n) && sessionOf(path.join(taskRuns, n)) === session)
   if (attempt === undefined) return { why: `no attempt of ${taskId} has session ${session}` }
-  const dir = path.join(taskRuns, attempt)
-  return fs.existsSync(dir) ? { dir } : { why: `${taskId} has no attempt ${attempt} here` }
+  return { dir: path.join(taskRuns, attempt) }
 }
 
 /**

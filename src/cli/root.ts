@@ -1,5 +1,6 @@
 import { Command } from "@effect/cli"
 import { VERSION } from "../version.js"
+import { agentCommand } from "./agent.js"
 import { dispatchCommand } from "./dispatch.js"
 import {
   cleanupCommand,
@@ -23,7 +24,8 @@ export const hubCommand = Command.make("hub").pipe(
     verifyCommand,
     reapCommand,
     cleanupCommand,
-    daemonCommand
+    daemonCommand,
+    agentCommand
   ])
 )
 

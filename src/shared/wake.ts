@@ -15,15 +15,15 @@ export const wakeDir = (home: string) => path.join(home, "wake")
 const socketOf = (home: string, pid: number) => path.join(wakeDir(home), `${pid}.sock`)
 
 /** Pokes every daemon listening under `home` but `exceptPid`'s, within `timeoutMs` at most. */
-export const pokeDaemons = (home: string, options: { readonly exceptPid?: number; readonly timeoutMs?: number } = {}) =>
-  new Promise<void>((resolve) => {
-    let names: Array<string>
-    try {
-      names = fs.readdirSync(wakeDir(home)).filter((n) => n.endsWith(".sock") && n !== `${options.exceptPid}.sock`)
-    } catch {
-      return resolve()
-    }
-    if (names.length === 0) return resolve()
+export const pokeDaemons = async (home: string, options: { readonly exceptPid?: number; readonly timeoutMs?: number } = {}) => {
+  let names: Array<string>
+  try {
+    names = fs.readdirSync(wakeDir(home)).filter((n) => n.endsWith(".sock") && n !== `${options.exceptPid}.sock`)
+  } catch {
+    return
+  }
+  if (names.length === 0) return
+  return new Promise<void>((resolve) => {
     let pending = names.length
     const done = () => {
       if (--pending === 0) {
@@ -44,14 +44,15 @@ export const pokeDaemons = (home: string, options: { readonly exceptPid?: number
       })
     }
   })
+}
 
 export interface Listener {
   readonly close: () => void
 }
 
 /** Listens for pokes on this process's socket; `onPoke` runs once per poke. */
-export const listenForPokes = (home: string, onPoke: () => void): Promise<Listener> =>
-  new Promise((resolve, reject) => {
+export const listenForPokes = (home: string, onPoke: () => void): Promise<Listener> => {
+  return new Promise((resolve, reject) => {
     const dir = wakeDir(home)
     const file = socketOf(home, process.pid)
     try {
@@ -80,3 +81,4 @@ export const listenForPokes = (home: string, onPoke: () => void): Promise<Listen
       })
     })
   })
+}

@@ -34,6 +34,8 @@ export interface Pane {
   readonly dead: boolean
   /** Null when tmux did not report it (it sometimes does not, for good). */
   readonly deadStatus: number | null
+  /** When the window last printed something (ISO), as tmux keeps it for every window. */
+  readonly activityAt: string | null
 }
 
 /** One look at a tmux server: every pane, or the server is not running at all. */
@@ -56,7 +58,8 @@ export class Terminal extends Context.Tag("hub/Terminal")<Terminal, {
   readonly check: Effect.Effect<void, TmuxError>
 }>() {}
 
-const PANE_FORMAT = "#{session_name}\t#{window_name}\t#{window_id}\t#{pane_pid}\t#{pane_dead}\t#{pane_dead_status}"
+const PANE_FORMAT =
+  "#{session_name}\t#{window_name}\t#{window_id}\t#{pane_pid}\t#{window_activity}\t#{pane_dead}\t#{pane_dead_status}"
 
 /** A window hub opened for a task is named after the task's id. */
 export const TASK_WINDOW = /^TASK-\d{4,}$/
@@ -79,7 +82,7 @@ const BIRTH_SUFFIX = /~[0-9a-f]{8}$/
  */
 export const parsePanes = (stdout: string): Array<Pane> =>
   stdout.split("\n").filter((l) => l.length > 0).flatMap((line) => {
-    const [session, windowName, windowId, pid, dead, status] = line.split("\t")
+    const [session, windowName, windowId, pid, activity, dead, status] = line.split("\t")
     if (session === undefined || windowName === undefined || windowId === undefined) return []
     return [{
       session,
@@ -87,7 +90,8 @@ export const parsePanes = (stdout: string): Array<Pane> =>
       windowId,
       panePid: Number(pid),
       dead: dead === "1",
-      deadStatus: status !== undefined && status !== "" && dead === "1" ? Number(status) : null
+      deadStatus: status !== undefined && status !== "" && dead === "1" ? Number(status) : null,
+      activityAt: activity !== undefined && /^\d+$/.test(activity) ? new Date(Number(activity) * 1000).toISOString() : null
     }]
   })
 

@@ -48,7 +48,7 @@ describe("the run folder", () => {
       for (const dir of [sandbox.hubHome, path.join(sandbox.hubHome, "runs"), path.dirname(runDir), runDir]) {
         expect(modeOf(dir), dir).toBe(0o700)
       }
-      expect(fs.readdirSync(runDir).sort()).toEqual(["system-prompt", "task-prompt"])
+      expect(fs.readdirSync(runDir).sort()).toEqual(["session", "system-prompt", "task-prompt"])
       for (const file of fs.readdirSync(runDir)) expect(modeOf(path.join(runDir, file)), file).toBe(0o600)
       expect(fs.readFileSync(path.join(runDir, "task-prompt"), "utf8")).toContain("secret details")
     }))

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Readable } from "node:stream"
-import { runHook, SIGNALS_FILE } from "../../src/agent/hook.js"
+import { runHook, SESSION_FILE, SIGNALS_FILE } from "../../src/agent/hook.js"
 import { sessionIdFor } from "../../src/agent/session.js"
 import { listenForPokes } from "../../src/shared/wake.js"
 import { BIN, makeSandbox, type Sandbox } from "../support/sandbox.js"
@@ -15,7 +15,12 @@ const STOP = JSON.stringify({ session_id: "c", transcript_path: "/t", cwd: "/w",
 /** A sandbox whose task has run folders for attempts 1 and 2 (2 is current). */
 const withAttempts = (name: string) => {
   const sandbox = makeSandbox(name)
-  for (const n of [1, 2]) fs.mkdirSync(path.join(sandbox.hubHome, "runs", TASK, String(n)), { recursive: true })
+  for (const n of [1, 2]) {
+    const dir = path.join(sandbox.hubHome, "runs", TASK, String(n))
+    fs.mkdirSync(dir, { recursive: true })
+    // As Agent.launch writes it: what a hook's HUB_SESSION_ID must match.
+    fs.writeFileSync(path.join(dir, SESSION_FILE), sessionIdFor(TASK, n))
+  }
   return sandbox
 }
 
@@ -153,13 +158,36 @@ describe("hub agent hook (the bin)", () => {
     const sandbox = withAttempts("hook-unusable")
     try {
       const folder = path.join(sandbox.hubHome, "runs", TASK, "2")
-      fs.rmSync(folder, { recursive: true })
-      fs.mkdirSync(folder)
       fs.mkdirSync(path.join(folder, SIGNALS_FILE))
       const result = await runBin(windowEnv(sandbox, 2), STOP)
       expect(result.code).toBe(0)
       expect(result.stdout).toBe("")
       expect(result.stderr).toMatch(/^hub agent hook: .*EISDIR.*; ignored\n$/)
+    } finally {
+      sandbox.dispose()
+    }
+  })
+})
+
+describe("hub agent hook through the whole CLI", () => {
+  it("has help of its own, and records a report given as its argument like the fast path", async () => {
+    const sandbox = withAttempts("hook-cli")
+    try {
+      const help = await sandbox.hub(["agent", "hook", "--help"])
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain("always exits 0, prints nothing on stdout")
+      const done = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        // Four arguments after the bin: the launcher leaves this to the whole CLI.
+        const child = spawn(process.execPath, [BIN, "agent", "hook", JSON.stringify({ state: "busy", message: "x" }), "--"], {
+          env: { PATH: process.env.PATH, ...windowEnv(sandbox, 2) }, stdio: ["ignore", "pipe", "pipe"]
+        })
+        let stdout = ""
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()))
+        child.on("close", (code) => resolve({ code, stdout }))
+      })
+      expect(done.code).toBe(0)
+      expect(done.stdout).toBe("")
+      expect(signals(sandbox, 2)).toMatchObject([{ _tag: "busy", doing: "x" }])
     } finally {
       sandbox.dispose()
     }

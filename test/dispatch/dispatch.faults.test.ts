@@ -382,7 +382,7 @@ describe("an agent that reports before its dispatcher commits (chaos F2)", () =>
       yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
       const log: Array<string> = []
       const pane = (windowId: string, session = "hub"): Pane => ({
-        session, windowName: "TASK-0001", windowId, panePid: 99, dead: false, deadStatus: null
+        session, windowName: "TASK-0001", windowId, panePid: 99, dead: false, deadStatus: null, activityAt: null
       })
       let panes: ReadonlyArray<Pane> = []
       const layers = Layer.mergeAll(faultyStore(), recordingTerminal(log, undefined, () => panes), fakeHost).pipe(

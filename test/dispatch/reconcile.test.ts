@@ -14,7 +14,7 @@ import { sandboxConfig } from "../support/layers.js"
 import { makeSandbox } from "../support/sandbox.js"
 
 const named = (name: string, dead = false): Pane => ({
-  session: "hub", windowName: name, windowId: "@9", panePid: 99, dead, deadStatus: dead ? 4 : null
+  session: "hub", windowName: name, windowId: "@9", panePid: 99, dead, deadStatus: dead ? 4 : null, activityAt: null
 })
 
 /** A task claimed by a dispatcher now dead, whose agent recorded its start with no window. */

@@ -45,8 +45,26 @@ describe("Terminal.openWindow", () => {
 
 describe("parsePanes", () => {
   it("reads a window still under its birth name as the task's window", () => {
-    const line = (name: string) => ["hub", name, "@3", "42", "0", ""].join("\t")
+    const line = (name: string) => ["hub", name, "@3", "42", "1764583200", "0", ""].join("\t")
     expect(parsePanes([line("TASK-0007~0a1b2c3d"), line("TASK-0007~notahex"), line("TASK-0008")].join("\n")).map((p) => p.windowName))
       .toEqual(["TASK-0007", "TASK-0007~notahex", "TASK-0008"])
   })
+})
+
+describe("the probe", () => {
+  it("reads each window's last output time and a dead pane's status", () => {
+    const [alive, dead] = parsePanes(["hub\tTASK-0001\t@1\t41\t1764583200\t0\t", "hub\tTASK-0002\t@2\t42\t1764583260\t1\t3"].join("\n"))
+    expect(alive).toMatchObject({ windowName: "TASK-0001", dead: false, deadStatus: null, activityAt: "2025-12-01T10:00:00.000Z" })
+    expect(dead).toMatchObject({ windowName: "TASK-0002", dead: true, deadStatus: 3, activityAt: "2025-12-01T10:01:00.000Z" })
+  })
+
+  it.scoped("tmux gives a real window's last output time", () =>
+    withTerminal((terminal, sandbox) =>
+      Effect.gen(function* () {
+        const opened = yield* terminal.openWindow(spec("TASK-0003"))
+        const seen = yield* terminal.probe(sandbox.socket)
+        const pane = seen._tag === "Running" ? seen.panes.find((p) => p.windowId === opened.windowId) : undefined
+        expect(pane?.activityAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+        expect(Math.abs(Date.parse(pane!.activityAt!) - Date.now())).toBeLessThan(10 * 60_000)
+      })))
 })
