@@ -59,7 +59,7 @@ describe("HUB_HOME's modes", () => {
     const runDir = path.join(runs, "TASK-0001", "1")
     expect(await waitFor(() => fs.existsSync(path.join(runDir, "exit")), 15_000)).toBe(true)
     for (const dir of [s.hubHome, runs, path.dirname(runDir), runDir]) expect(modeOf(dir), dir).toBe(0o700)
-    expect(fs.readdirSync(runDir).sort()).toEqual(["exit", "system-prompt", "task-prompt"])
+    expect(fs.readdirSync(runDir).sort()).toEqual(["exit", "session", "system-prompt", "task-prompt"])
     for (const f of fs.readdirSync(runDir)) expect(modeOf(path.join(runDir, f)), f).toBe(0o600)
     expect(fs.readFileSync(path.join(runDir, "exit"), "utf8").trim()).toBe("3")
     expect(modeOf(path.join(s.hubHome, "workspaces", "TASK-0001", "made-by-agent"))).toBe(0o666)
