@@ -2,6 +2,9 @@ import { Data, Effect } from "effect"
 import type { Task, TaskEvent } from "../domain/Task.js"
 import { printable } from "./printable.js"
 
+// Also from here, where it was first (cli/agent.ts and code on other branches import it so).
+export { printable }
+
 /** The command already said what went wrong; exit with `code`. */
 export class Reported extends Data.TaggedError("Reported")<{ readonly code: number }> {}
 
