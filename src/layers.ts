@@ -2,8 +2,7 @@ import { Layer } from "effect"
 import { AgentLive } from "./agent/Agent.js"
 import { HubConfigLive } from "./config.js"
 import { HostLive } from "./host/Host.js"
-import { announceWrites, ChangesLive } from "./store/Changes.js"
-import { TaskStoreLive } from "./store/TaskStore.js"
+import { AnnouncedTaskStoreLive, ChangesLive } from "./store/Changes.js"
 import { TerminalLive } from "./terminal/Terminal.js"
 import { WorkspaceLive } from "./workspace/Workspace.js"
 
@@ -13,7 +12,7 @@ import { WorkspaceLive } from "./workspace/Workspace.js"
  */
 export const HubServices = Layer.mergeAll(
   // Every write to the store is announced to the other processes (daemons react at once).
-  announceWrites.pipe(Layer.provide(Layer.merge(TaskStoreLive, ChangesLive))),
+  AnnouncedTaskStoreLive,
   ChangesLive,
   WorkspaceLive,
   TerminalLive,

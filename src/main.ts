@@ -1,21 +1,16 @@
 /**
- * The bin entry. `--version` answers before Effect loads; everything else goes to the CLI.
+ * The bin entry of the full CLI (hub-main.cjs). `--version` answers before Effect loads;
+ * everything else goes to @effect/cli. The commonest commands usually come to fastMain.ts
+ * instead (the launcher, scripts/launcher.cjs, chooses).
  */
-import * as path from "node:path"
+import { setUpProcess } from "./cli/processSetup.js"
 import { VERSION } from "./version.js"
 
 const args = process.argv.slice(2)
 
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  // `hub task list | head` closes the pipe early: that is not an error.
-  if (error.code === "EPIPE") process.exit(0)
-  throw error
-})
-
+setUpProcess()
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-v")) {
   process.stdout.write(`${VERSION}\n`)
 } else {
-  // Agents call `hub` from their windows: the shim next to this bundle goes on their PATH.
-  process.env.HUB_BIN_DIR ??= path.join(path.dirname(process.argv[1] ?? "."), "bin")
   void import("./cli/run.js").then(({ runCli }) => runCli(process.argv))
 }

@@ -323,13 +323,47 @@ export const shimCalls = (logFile) => {
   })
 }
 
-/** `node -e 0`, run as the other commands are (spawnSync, piped output). */
-export const nodeFloor = () => {
+/**
+ * `node -e 0`, run as the other commands are (spawnSync, piped output) and in the same
+ * environment: the sandbox's. Not this process's: a NODE_EXTRA_CA_CERTS there (a CA bundle
+ * parsed at every start, ~60 ms here) would inflate the reference and flatter every ratio.
+ */
+export const nodeFloor = (sandbox) => {
   const t0 = nowMs()
-  const r = spawnSync(process.execPath, ["-e", "0"], { stdio: ["ignore", "pipe", "pipe"] })
+  const r = spawnSync(process.execPath, ["-e", "0"], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
   const ms = nowMs() - t0
   if (r.status !== 0) throw new Error("node -e 0 failed")
   return ms
+}
+
+/** Times `node ARGS` in a sandbox's environment; throws on a non-zero exit. */
+export const timeNode = (sandbox, args) => {
+  const t0 = nowMs()
+  const r = spawnSync(process.execPath, args, { env: sandbox.env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 << 20 })
+  const ms = nowMs() - t0
+  if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${r.stderr.trim()}`)
+  return { ms, stdout: r.stdout }
+}
+
+const GNU_TIME = "/usr/bin/time"
+const PEAK_PRELOAD = path.join(ROOT, "scripts", "bench", "peak-rss.cjs")
+
+/**
+ * The peak resident memory (MiB) of one `node ARGS` process: GNU time's %M (the child's
+ * ru_maxrss) when /usr/bin/time exists, else the process's own maxRSS, reported at exit
+ * by a preload (which sees all but what runs after its exit handler).
+ */
+export const peakRss = (args, env = process.env) => {
+  if (fs.existsSync(GNU_TIME)) {
+    const r = spawnSync(GNU_TIME, ["-f", "%M", process.execPath, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 256 << 20 })
+    const kib = Number(r.stderr.trim().split("\n").pop())
+    if (r.status !== 0 || !Number.isFinite(kib)) throw new Error(`time node ${args.join(" ")} failed: ${r.stderr.trim()}`)
+    return kib / 1024
+  }
+  const r = spawnSync(process.execPath, ["--require", PEAK_PRELOAD, ...args], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe", "pipe"], maxBuffer: 256 << 20 })
+  const kib = Number(r.output[3])
+  if (r.status !== 0 || !Number.isFinite(kib)) throw new Error(`node ${args.join(" ")} failed: ${r.stderr.trim()}`)
+  return kib / 1024
 }
 
 /** Times one run of the bin; throws on a non-zero exit. */

@@ -15,7 +15,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as inspector from "node:inspector"
 import Module from "node:module"
-import { bundleOptions } from "../bundle-options.mjs"
+import { BUNDLES, bundleOptions } from "../bundle-options.mjs"
 import { createTasks, disposeAll, loadLibrary, log, makeOriginRepo, makeSandbox, ROOT, sandboxRuntime } from "./lib.mjs"
 
 const args = process.argv.slice(2)
@@ -195,9 +195,13 @@ const profileCli = async (argv, seedTasks, hooks = {}) => {
   // project has scripts/launcher.cjs, else the bundle itself), plus a source map.
   const launcherSrc = path.join(ROOT, "scripts", "launcher.cjs")
   const hasLauncher = fs.existsSync(launcherSrc)
-  const bundle = path.join(outDir, hasLauncher ? "hub-main.cjs" : "hub.cjs")
+  // Both bundles are built; the profile is read against the one the launcher runs for argv.
+  const fast = argv[0] === "task" && ["list", "show", "get", "create"].includes(argv[1])
+  const bundle = path.join(outDir, hasLauncher ? (fast ? "hub-fast.cjs" : "hub-main.cjs") : "hub.cjs")
   const bin = path.join(outDir, "hub.cjs")
-  await build({ ...bundleOptions(bundle), sourcemap: "external" })
+  if (hasLauncher) {
+    for (const { entry, outfile } of BUNDLES) await build({ ...bundleOptions(path.join(outDir, outfile), entry), sourcemap: "external" })
+  } else await build({ ...bundleOptions(bundle), sourcemap: "external" })
 
   if (hasLauncher) {
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"))

@@ -88,7 +88,7 @@ export const run = async ({ lib, quick }) => {
     const floorScript = `require("child_process").execFileSync("tmux", ["-L", ${JSON.stringify(sandbox.socket)}, "list-panes", "-a", "-F", ${JSON.stringify(PANE_FORMAT)}])`
     const cliFloor = () => {
       const t = nowMs()
-      const r = spawnSync(process.execPath, ["-e", floorScript], { stdio: ["ignore", "pipe", "pipe"] })
+      const r = spawnSync(process.execPath, ["-e", floorScript], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
       const ms = nowMs() - t
       if (r.status !== 0) throw new Error(`node + tmux list-panes: ${r.stderr}`)
       return ms

@@ -209,9 +209,9 @@ export const run = async ({ lib, quick }) => {
     const statusRows = timeHub(sandbox, ["status"]).stdout.trim().split("\n").length - 1
     const alive = timeHub(sandbox, ["status"]).stdout.split("\n").filter((l) => / alive /.test(l)).length
     const cli = { node: [], list: [], status: [], create: [] }
-    for (let i = 0; i < 2; i++) nodeFloor()
+    for (let i = 0; i < 2; i++) nodeFloor(sandbox)
     for (let i = 0; i < cliRounds; i++) {
-      cli.node.push(nodeFloor())
+      cli.node.push(nodeFloor(sandbox))
       cli.list.push(timeHub(sandbox, ["task", "list"]).ms)
       cli.status.push(timeHub(sandbox, ["status"]).ms)
       cli.create.push(timeHub(sandbox, ["task", "create", "--title", `cli create ${i}`, "--repo", REPO]).ms)

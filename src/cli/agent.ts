@@ -1,7 +1,7 @@
 import { Args, Command } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { runHook } from "../agent/hook.js"
-import { printable } from "./output.js"
+import { printable } from "./printable.js"
 
 /**
  * `hub agent hook`: what an agent's hooks call. The bin runs it on a fast path of its own

@@ -1,10 +1,12 @@
 /**
- * What hub checks in the command line before @effect/cli parses it, where @effect/cli's own
+ * What hub checks in the command line before any parser sees it, where @effect/cli's own
  * answer would be wrong for hub: a value option given last without its value, and a value
- * outside an option's choices.
+ * outside an option's choices. Plain code, importing no library: the full CLI (run.ts) and
+ * the fast path (fastArgs.ts, before Effect is loaded) both check with it, so both refuse
+ * the same command lines with the same words.
  */
-import { Either } from "effect"
-import { choicesOf } from "./options.js"
+import { type ChoiceTable, choicesIn } from "./choices.js"
+import { printable } from "./printable.js"
 
 /** Options that take a value (the word after them, or `--name=value`). */
 const VALUE_OPTIONS = new Set([
@@ -17,6 +19,9 @@ export interface ArgvRefusal {
   readonly code: 1 | 2
   readonly message: string
 }
+
+/** The command line to parse (choices in their canonical case), or why there is none. */
+export type CheckedArgs = { readonly args: ReadonlyArray<string> } | { readonly refused: ArgvRefusal }
 
 /**
  * @effect/cli quietly ignores a repeated option (`--link`, `--status`) given last with no value;
@@ -32,12 +37,12 @@ const missingValue = (args: ReadonlyArray<string>): ArgvRefusal | undefined => {
 /**
  * A value outside an option's choices is a value the domain rejects: a refusal (exit 1) naming
  * the valid ones, where @effect/cli would make it a usage error. A valid value in any letter
- * case is given to @effect/cli in the case its choice expects.
+ * case is given to the parser in the case its choice expects.
  */
-const canonicalChoices = (args: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, ArgvRefusal> => {
+const canonicalChoices = (args: ReadonlyArray<string>, table: ChoiceTable): CheckedArgs => {
   const command = args.slice(0, 2).join(" ").toLowerCase()
-  const choices = choicesOf(command)
-  if (choices === undefined) return Either.right(args)
+  const choices = choicesIn(table, command)
+  if (choices === undefined) return { args }
   const out = [...args]
   for (let i = 2; i < out.length; i++) {
     const arg = out[i]!
@@ -53,15 +58,24 @@ const canonicalChoices = (args: ReadonlyArray<string>): Either.Either<ReadonlyAr
     if (choice === undefined || value === undefined) continue
     const canonical = choice.values.find((v) => v === value.trim().toLowerCase())
     if (canonical === undefined) {
-      return Either.left({ code: 1, message: `not ${choice.what}: '${value}' (one of: ${choice.values.join(", ")})` })
+      return { refused: { code: 1, message: `not ${choice.what}: '${value}' (one of: ${choice.values.join(", ")})` } }
     }
     out[at] = eq > 0 ? `${arg.slice(0, eq)}=${canonical}` : canonical
   }
-  return Either.right(out)
+  return { args: out }
 }
 
-/** The command line (without node and the script) as @effect/cli is to see it, or why not. */
-export const checkArgs = (args: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, ArgvRefusal> => {
+/**
+ * The command line (without node and the script) as the parser is to see it, or why not;
+ * `table` holds the choices (options.ts's CHOICES has every command's).
+ */
+export const checkArgs = (args: ReadonlyArray<string>, table: ChoiceTable): CheckedArgs => {
   const missing = missingValue(args)
-  return missing === undefined ? canonicalChoices(args) : Either.left(missing)
+  return missing === undefined ? canonicalChoices(args, table) : { refused: missing }
+}
+
+/** Says a refusal as every hub error is said (one line on stderr) and sets the exit code. */
+export const refuse = (refusal: ArgvRefusal) => {
+  process.stderr.write(`hub: ${printable(refusal.message)}\n`)
+  process.exitCode = refusal.code
 }

@@ -1,17 +1,13 @@
 import { Data, Effect } from "effect"
 import type { Task, TaskEvent } from "../domain/Task.js"
 import type { StoredTask } from "../store/TaskStore.js"
+import { printable } from "./printable.js"
+
+// Also from here, where it was first (cli/agent.ts and code on other branches import it so).
+export { printable }
 
 /** The command already said what went wrong; exit with `code`. */
 export class Reported extends Data.TaggedError("Reported")<{ readonly code: number }> {}
-
-/**
- * Control characters other than newline and tab, as `\u001b`: task text (a title, a comment, a
- * git message) must not drive the reader's terminal. In JSON they can only stand inside
- * strings, where this is the same escape JSON.stringify writes for the C0 ones itself.
- */
-export const printable = (text: string) =>
-  text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
 
 const line = (text: string) => printable(text.endsWith("\n") ? text : `${text}\n`)
 export const out = (text: string) => Effect.sync(() => void process.stdout.write(line(text)))
@@ -36,7 +32,7 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
 /** One line of text: task titles may hold newlines that would break a table. */
 export const flat = (s: string) => s.replace(/\s+/g, " ").trim()
 
-export const taskTable = (tasks: ReadonlyArray<Task>) =>
+export const taskTable = (tasks: ReadonlyArray<Pick<Task, "id" | "status" | "kind" | "repo" | "title">>) =>
   tasks.length === 0
     ? "no tasks"
     : table(

@@ -1,13 +1,14 @@
 import { Args, Command, Options } from "@effect/cli"
-import { Config, Effect, Either, Option, Schema } from "effect"
-import { InvalidInput } from "../domain/errors.js"
-import { RepoName, type TaskStatus } from "../domain/Task.js"
+import { Config, Effect, Option } from "effect"
+import type { TaskStatus } from "../domain/Task.js"
 import type { Move } from "../domain/transitions.js"
 import { changeStatus } from "../dispatch/taskActions.js"
 import { TaskStore } from "../store/TaskStore.js"
-import { eventTable, json, out, taskDetail, taskJson, taskTable } from "./output.js"
+import { eventTable, json, out, taskJson } from "./output.js"
+import { CREATE_DEFAULTS } from "./fastArgs.js"
 import { choiceOption, jsonOption, REPORT_MOVES } from "./options.js"
 import { nonEmpty, parseId } from "./parse.js"
+import { createTask, listTasks, parseUrl, showTask } from "./taskCore.js"
 
 const id = Args.text({ name: "ID" }).pipe(Args.withDescription("the task: TASK-0007, task-7 or 7"))
 const asJson = jsonOption("the task")
@@ -19,16 +20,10 @@ const callerSession = Config.option(Config.string("HUB_SESSION_ID")).pipe(
 )
 const callerIsAgent = Effect.map(callerSession, Option.isSome)
 
-const parseUrl = (url: string) =>
-  Effect.try({
-    try: () => new URL(url.trim()).toString() && url.trim(),
-    catch: () => new InvalidInput({ message: `not a URL: '${url}'` })
-  })
-
 const create = Command.make("create", {
   title: Options.text("title").pipe(Options.withDescription("what the task is, in one line")),
   kind: choiceOption("task create", "kind").pipe(
-    Options.withDefault("implement"),
+    Options.withDefault(CREATE_DEFAULTS.kind),
     Options.withDescription("the kind of work (default: implement); it picks the agent's prompt and model")
   ),
   repo: Options.text("repo").pipe(
@@ -36,26 +31,14 @@ const create = Command.make("create", {
     Options.optional,
     Options.withDescription("owner/name of a repo added with `hub repo add` (none: the agent works in an empty folder)")
   ),
-  description: Options.text("description").pipe(Options.withDefault(""), Options.withDescription("the details, for the agent's prompt")),
+  description: Options.text("description").pipe(Options.withDefault(CREATE_DEFAULTS.description), Options.withDescription("the details, for the agent's prompt")),
   link: Options.text("link").pipe(Options.withPseudoName("URL"), Options.repeated, Options.withDescription("a URL for the agent, e.g. an issue (repeatable)")),
   status: choiceOption("task create", "status").pipe(
-    Options.withDefault("ready"),
+    Options.withDefault(CREATE_DEFAULTS.status),
     Options.withDescription("ready (default): dispatch may start it; backlog: kept until `hub task ready`")
   ),
   json: jsonOption("the task (not its id)")
-}, (o) =>
-  Effect.gen(function* () {
-    const store = yield* TaskStore
-    const title = yield* nonEmpty(o.title, "the title")
-    const { kind, status } = o
-    const repo = Option.isSome(o.repo) ? o.repo.value.trim() : null
-    if (repo !== null && Either.isLeft(Schema.decodeUnknownEither(RepoName)(repo))) {
-      return yield* new InvalidInput({ message: `not a repo name: '${repo}' (expected owner/name)` })
-    }
-    const links = [...new Set(yield* Effect.forEach(o.link, parseUrl))]
-    const task = yield* store.create({ title, kind, status, description: o.description, repo, links })
-    yield* o.json ? json(taskJson(task)) : out(task.id)
-  })).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))
+}, createTask).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))
 
 const list = Command.make("list", {
   status: choiceOption("task list", "status").pipe(
@@ -64,21 +47,10 @@ const list = Command.make("list", {
   ),
   all: Options.boolean("all").pipe(Options.withDescription("also finished tasks that have not changed for 7 days")),
   json: jsonOption("the tasks")
-}, (o) =>
-  Effect.gen(function* () {
-    const store = yield* TaskStore
-    const tasks = yield* store.list({ statuses: o.status, all: o.all })
-    yield* o.json ? json(tasks.map(taskJson)) : out(taskTable(tasks))
-  })).pipe(Command.withDescription("list tasks: every open one, and finished ones from the last 7 days"))
+}, listTasks).pipe(Command.withDescription("list tasks: every open one, and finished ones from the last 7 days"))
 
-const showHandler = (o: { readonly id: string; readonly json: boolean }) =>
-  Effect.gen(function* () {
-    const store = yield* TaskStore
-    const task = yield* store.get(yield* parseId(o.id))
-    yield* o.json ? json(taskJson(task)) : out(taskDetail(task))
-  })
-const show = Command.make("show", { id, json: asJson }, showHandler).pipe(Command.withDescription("show one task"))
-const get = Command.make("get", { id, json: asJson }, showHandler).pipe(Command.withDescription("alias of show"))
+const show = Command.make("show", { id, json: asJson }, showTask).pipe(Command.withDescription("show one task"))
+const get = Command.make("get", { id, json: asJson }, showTask).pipe(Command.withDescription("alias of show"))
 
 const moveCommand = (name: string, move: Move, to: TaskStatus, description: string) =>
   Command.make(name, { id, json: asJson }, (o) =>

@@ -1,17 +1,16 @@
 import { Schema } from "effect"
 import { AgentState } from "./AgentState.js"
+import { AUTHOR_VALUES, KIND_VALUES, STATUS_VALUES } from "./literals.js"
 import { TaskId } from "./TaskId.js"
 
-export const TaskStatus = Schema.Literal(
-  "backlog", "ready", "in-progress", "blocked", "in-review", "done", "failed", "cancelled"
-)
+export const TaskStatus = Schema.Literal(...STATUS_VALUES)
 export type TaskStatus = typeof TaskStatus.Type
 export const TASK_STATUSES: ReadonlyArray<TaskStatus> = TaskStatus.literals
 
-export const TaskKind = Schema.Literal("implement", "review", "debug")
+export const TaskKind = Schema.Literal(...KIND_VALUES)
 export type TaskKind = typeof TaskKind.Type
 
-export const Author = Schema.Literal("human", "agent")
+export const Author = Schema.Literal(...AUTHOR_VALUES)
 export type Author = typeof Author.Type
 
 /** Who made a status change: recorded on every event row. */

@@ -1,5 +1,6 @@
 import { Context, Duration, Effect, Layer, Schedule } from "effect"
 import * as fs from "node:fs"
+import { HubConfig } from "../config.js"
 import type { Lease } from "../store/TaskStore.js"
 
 /** What a lease row holds: the pid of the process holding a claim, and its start time. */
@@ -18,9 +19,9 @@ export class Host extends Context.Tag("hub/Host")<Host, {
   /** Live while its process runs: same pid, same start time, not a zombie. */
   readonly isLeaseLive: (lease: LeaseFields) => Effect.Effect<boolean>
   /**
-   * Ends every process of an attempt: those whose environment holds its `HUB_SESSION_ID`
-   * (every process an agent starts inherits it, even under `nohup` or `setsid`), never this
-   * process or its ancestors. TERM, then KILL after `grace`. Returns how many there were.
+   * Ends every process of an attempt: those whose environment holds its `HUB_SESSION_ID` and
+   * this HUB_HOME (every process an agent starts inherits both, even under `nohup` or
+   * `setsid`), never this process or its ancestors. TERM, then KILL after `grace`. Returns how many there were.
    */
   readonly endSession: (sessionId: string, grace?: Duration.DurationInput) => Effect.Effect<number>
 }>() {}
@@ -75,16 +76,26 @@ export const selfAndAncestors = (): Set<number> => {
   return pids
 }
 
-/** The pids whose environment names the session (unreadable ones, another user's, are not ours). */
-export const sessionProcesses = (sessionId: string, spared: ReadonlySet<number> = selfAndAncestors()): Array<number> => {
-  const needle = Buffer.from(`\0HUB_SESSION_ID=${sessionId}\0`)
-  const first = Buffer.from(`HUB_SESSION_ID=${sessionId}\0`)
+/** Whether an environment block (`/proc/PID/environ`) holds `NAME=value` exactly. */
+const holds = (environ: Buffer, entry: string): boolean =>
+  environ.includes(Buffer.from(`\0${entry}\0`)) || environ.subarray(0, entry.length + 1).equals(Buffer.from(`${entry}\0`))
+
+/**
+ * The pids whose environment names the session of this HUB_HOME: session ids are unique only
+ * within one HUB_HOME (TASK-0001's first attempt has the same one everywhere), so both must
+ * match. Unreadable ones (another user's) are not ours.
+ */
+export const sessionProcesses = (
+  sessionId: string,
+  home: string,
+  spared: ReadonlySet<number> = selfAndAncestors()
+): Array<number> => {
   const found: Array<number> = []
   for (const name of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(name) || spared.has(Number(name))) continue
     try {
       const environ = fs.readFileSync(`/proc/${name}/environ`)
-      if (environ.includes(needle) || environ.subarray(0, first.length).equals(first)) found.push(Number(name))
+      if (holds(environ, `HUB_SESSION_ID=${sessionId}`) && holds(environ, `HUB_HOME=${home}`)) found.push(Number(name))
     } catch {
       // Gone meanwhile, or not ours to read.
     }
@@ -104,12 +115,12 @@ const signal = (pids: ReadonlyArray<number>, sig: NodeJS.Signals) => {
 
 const alive = (pids: ReadonlyArray<number>) => pids.filter((pid) => leaseIsLive({ lease_pid: pid, lease_start: null }))
 
-export const makeHost = Effect.sync(() => {
+export const makeHost = Effect.map(HubConfig, (config) => {
   const hasProc = fs.existsSync("/proc/self/stat")
   const endSession = (sessionId: string, grace: Duration.DurationInput = "2 seconds") =>
     Effect.gen(function* () {
       if (!hasProc) return 0
-      const pids = yield* Effect.sync(() => sessionProcesses(sessionId))
+      const pids = yield* Effect.sync(() => sessionProcesses(sessionId, config.home))
       if (pids.length === 0) return 0
       yield* Effect.sync(() => signal(pids, "SIGTERM"))
       // Wait for them to go (polling /proc: a process's end sends us no event), then KILL.
@@ -128,5 +139,5 @@ export const makeHost = Effect.sync(() => {
   })
 })
 
-/** This machine's processes, through /proc where it exists. */
+/** This machine's processes, through /proc where it exists; HUB_HOME names whose attempts. */
 export const HostLive = Layer.effect(Host, makeHost)

@@ -1,7 +1,7 @@
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { HubConfig } from "../config.js"
 import { listenForPokes, pokeDaemons } from "../shared/wake.js"
-import { TaskStore } from "./TaskStore.js"
+import { TaskStore, TaskStoreLive } from "./TaskStore.js"
 
 /**
  * That the queue changed, between hub's processes: whoever writes announces it, and daemons
@@ -62,3 +62,10 @@ export const announceWrites = Layer.effect(
     })
   })
 )
+
+/**
+ * The live store with its writes announced over the live Changes: how every hub process that
+ * writes holds the store (HubServices, and the CLI's fast path, whose `hub task create` must
+ * wake the daemons as the full CLI's does).
+ */
+export const AnnouncedTaskStoreLive = announceWrites.pipe(Layer.provide(Layer.merge(TaskStoreLive, ChangesLive)))

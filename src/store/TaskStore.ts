@@ -18,7 +18,7 @@ import {
 } from "../domain/transitions.js"
 import { messageOf } from "../shared/messages.js"
 import { compileDecoder } from "./decoder.js"
-import { describeRowError, EventRow, TaskRow } from "./rows.js"
+import { describeRowError, EventRow, SummaryRow, type TaskSummary, TaskRow } from "./rows.js"
 import { SqlLive } from "./Sql.js"
 
 export interface NewTask {
@@ -87,6 +87,11 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
   readonly create: (input: NewTask) => Effect.Effect<Task, StoreError>
   readonly get: (id: TaskId) => Effect.Effect<StoredTask, TaskNotFound | StoreError>
   readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
+  /**
+   * What `list` lists, only the five columns of `hub task list`'s table: a narrower SELECT,
+   * no JSON columns parsed (the table of 1,000 tasks starts measurably faster).
+   */
+  readonly listSummaries: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<TaskSummary>, StoreError>
   readonly events: (id: TaskId) => Effect.Effect<ReadonlyArray<TaskEvent>, TaskNotFound | StoreError>
   /** A move of the transition table, checked and applied as one compare-and-set. */
   readonly move: (
@@ -210,18 +215,30 @@ export const makeTaskStore = Effect.gen(function* () {
       })
     }).pipe(Effect.withSpan("TaskStore.create"))
 
-  const list = (filter: ListFilter = {}) =>
-    Effect.gen(function* () {
+  /** The WHERE clause of what `list` shows: these statuses, and finished tasks only if recent. */
+  const listed = (filter: ListFilter) =>
+    Effect.map(Clock.currentTimeMillis, (ms) => {
       const statuses = filter.statuses && filter.statuses.length > 0 ? filter.statuses : undefined
-      const since = new Date((yield* Clock.currentTimeMillis) - (filter.recentMs ?? 7 * 24 * 3600_000)).toISOString()
+      const since = new Date(ms - (filter.recentMs ?? 7 * 24 * 3600_000)).toISOString()
       const byStatus = statuses ? sql`status IN ${sql.in(statuses)}` : sql`1 = 1`
       // Unfinished tasks and recently finished ones: each branch a search of the
       // (status, updated_at) index, where `NOT IN (…finished) OR updated_at >= ?` scans the table.
       const recent = filter.all ? sql`1 = 1` : sql`seq IN (
         SELECT seq FROM tasks WHERE status IN ${sql.in(UNFINISHED)}
         UNION ALL SELECT seq FROM tasks WHERE status IN ${sql.in(FINISHED)} AND updated_at >= ${since})`
-      return yield* tasksOf(sql`SELECT * FROM tasks WHERE ${byStatus} AND ${recent} ORDER BY seq`)
+      return sql`${byStatus} AND ${recent}`
     })
+
+  const list = (filter: ListFilter = {}) =>
+    Effect.flatMap(listed(filter), (where) => tasksOf(sql`SELECT * FROM tasks WHERE ${where} ORDER BY seq`))
+
+  const decodeSummaries = compileDecoder(SummaryRow)
+  const listSummaries = (filter: ListFilter = {}) =>
+    Effect.flatMap(listed(filter), (where) =>
+      sql`SELECT id, status, kind, repo, title FROM tasks WHERE ${where} ORDER BY seq`.pipe(
+        Effect.flatMap(decodeSummaries),
+        Effect.mapError(storeError)
+      ))
 
   const events = (id: TaskId) =>
     getRow(id).pipe(Effect.zipRight(findEvents(id).pipe(Effect.mapError(failedOn("events")))))
@@ -391,6 +408,7 @@ export const makeTaskStore = Effect.gen(function* () {
     create,
     get: getRow,
     list,
+    listSummaries,
     events,
     move,
     comment,

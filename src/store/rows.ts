@@ -27,6 +27,16 @@ export const TaskRow = Schema.Struct({
   agent_signals_read: Schema.Number
 })
 
+/** The columns of `hub task list`'s table, as its narrower SELECT returns them. */
+export const SummaryRow = Schema.Struct({
+  id: Task.fields.id,
+  status: Task.fields.status,
+  kind: Task.fields.kind,
+  repo: Task.fields.repo,
+  title: Task.fields.title
+})
+export type TaskSummary = typeof SummaryRow.Type
+
 /** An `events` row: its two status columns are the event's `from` and `to`. */
 export const EventRow = Schema.Struct({
   ...TaskEvent.fields,

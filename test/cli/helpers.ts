@@ -25,8 +25,11 @@ const newestMtime = (dir: string): number => {
   return newest
 }
 
-/** The bin is a launcher (dist/hub.cjs) and, since the launcher commit, the bundle beside it. */
-const BIN_OUTPUTS = [BIN, path.join(ROOT, "dist", "hub-main.cjs")]
+/**
+ * The bin is a launcher (dist/hub.cjs) and the bundles beside it: the full CLI, the fast path
+ * and `hub agent hook`'s.
+ */
+const BIN_OUTPUTS = [BIN, ...["hub-main.cjs", "hub-fast.cjs", "hub-hook.cjs"].map((name) => path.join(ROOT, "dist", name))]
 
 const isFresh = (): boolean => {
   if (!fs.existsSync(BIN)) return false
@@ -106,8 +109,17 @@ export const hubIn = (
   cwd: string,
   args: ReadonlyArray<string>,
   vars: NodeJS.ProcessEnv = {}
+): Promise<HubResult> => nodeIn(sandbox, cwd, BIN, args, vars)
+
+/** `node SCRIPT ARGS` as the sandbox's hub runs (the bin, or one of its bundles directly). */
+export const nodeIn = (
+  sandbox: Sandbox,
+  cwd: string,
+  script: string,
+  args: ReadonlyArray<string>,
+  vars: NodeJS.ProcessEnv = {}
 ): Promise<HubResult> =>
-  runProgram(process.execPath, [BIN, ...args], { cwd, env: { ...sandbox.env, ...vars }, timeout: 60_000 })
+  runProgram(process.execPath, [script, ...args], { cwd, env: { ...sandbox.env, ...vars }, timeout: 60_000 })
 
 /** `hub ARGS` in the sandbox (run from the sandbox's directory). */
 export const hub = (sandbox: Sandbox, args: ReadonlyArray<string>, vars: NodeJS.ProcessEnv = {}) =>

@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { parseFast } from "../../src/cli/fastArgs.js"
 import {
   addRepo,
   branchExists,
@@ -107,6 +108,21 @@ describe("hub daemon", { timeout: 120_000 }, () => {
     await hubOk(s, ["task", "cancel", second!])
     await hubOk(s, ["task", "ready", later])
     expect((await waitForStatus(s, later, "in-progress", 15_000)).status).toBe("in-progress")
+    await terminate(daemon)
+  })
+
+  it("acts at once on a task created through the CLI's fast path (hub task create), not at its next tick", async () => {
+    const s = sandbox("daemon-wake-create")
+    const [first] = await createTasks(s, ["first"])
+    // Two slots: the first tick starts the first task, and then nothing is left to start.
+    const daemon = startDaemon(s, { HUB_DISPATCH_CAP: "2" }, "30s")
+    expect(await waitFor(() => task(s, first!).window_id !== null, 15_000)).toBe(true)
+    // `hub task create` in its plain form runs on the fast path (dist/hub-fast.cjs), whose
+    // store announces the write as the full CLI's does: the daemon starts it long before 30 s.
+    const args = ["task", "create", "--title", "made on the fast path"]
+    expect(parseFast(["node", "hub", ...args])).toMatchObject({ command: "create" })
+    const made = (await hubOk(s, args)).trim()
+    expect((await waitForStatus(s, made, "in-progress", 15_000)).status).toBe("in-progress")
     await terminate(daemon)
   })
 

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
-import type { TaskStatus } from "../../src/domain/Task.js"
+import type { Task, TaskStatus } from "../../src/domain/Task.js"
 import type { TaskId } from "../../src/domain/TaskId.js"
 import type { Move } from "../../src/domain/transitions.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
@@ -203,6 +203,21 @@ describe("TaskStore.list", () => {
       expect(all).toContain(oldDone)
       expect(all).toContain(oldFailed)
       expect(all).toContain(oldCancelled)
+    }))
+
+  test("listSummaries lists what list lists, in the same order, with the table's five columns", () =>
+    Effect.gen(function* () {
+      const store = yield* TaskStore
+      for (const status of ["done", "ready", "blocked", "failed", "in-review"] as const) yield* createIn(status)
+      yield* TestClock.adjust(DAY * 10)
+      yield* createIn("cancelled")
+      yield* createIn("backlog")
+      const five = ({ id, status, kind, repo, title }: Task) => ({ id, status, kind, repo, title })
+      for (const filter of [{}, { all: true }, { statuses: ["ready", "done"] as const }, { all: true, statuses: ["failed"] as const }]) {
+        const summaries = yield* store.listSummaries(filter)
+        expect(summaries).toEqual((yield* store.list(filter)).map(five))
+      }
+      expect((yield* store.listSummaries()).length).toBeGreaterThan(0)
     }))
 
   test("the 7 days count from the last change, to the millisecond", () =>
