@@ -60,12 +60,13 @@ const reading = (signal: AgentSignal): { readonly state: AgentState; readonly re
 /**
  * The status after one more signal: `since` moves only when the state changes. A signal older
  * than the current state (a background hook of a tool call that lands after the turn's end)
- * counts as activity but changes nothing.
+ * counts as activity but changes nothing; `starting` is the exception, as it is recorded when
+ * the dispatcher commits, and the agent's first hooks may come before that.
  */
 export const afterSignal = (current: AgentStatus, signal: AgentSignal): AgentStatus => {
   const next = reading(signal)
   const activeAt = signal.at > current.activeAt ? signal.at : current.activeAt
-  if (signal.at < current.since) return { ...current, activeAt }
+  if (signal.at < current.since && current.state !== "starting") return { ...current, activeAt }
   return next.state === current.state
     ? { ...current, reason: next.reason, activeAt }
     : { state: next.state, since: signal.at, reason: next.reason, activeAt }

@@ -12,6 +12,11 @@ import { changeStatus } from "../../src/dispatch/taskActions.js"
 import { sessionIdFor } from "../../src/agent/session.js"
 import type { Pane } from "../../src/terminal/Terminal.js"
 import { makeSandbox } from "../support/sandbox.js"
+import * as path from "node:path"
+import { Readable } from "node:stream"
+import { AgentLive } from "../../src/agent/Agent.js"
+import { runHook } from "../../src/agent/hook.js"
+import { observeAgent } from "../../src/dispatch/agentState.js"
 
 const STEPS: ReadonlyArray<FaultStep> = ["claim", "worktree", "trust", "window", "commit"]
 const MODES: ReadonlyArray<FaultMode> = ["failure", "defect", "interruption"]
@@ -403,5 +408,49 @@ describe("an agent that reports before its dispatcher commits (chaos F2)", () =>
       }).pipe(Effect.provide(layers))
       // One window of that name in hub's session: recorded. Two, or one elsewhere: unknown.
       expect(windows).toEqual(["@5", null, null])
+    }))
+})
+
+describe("a hook that arrives during the dispatch, before its commit (issue 10)", () => {
+  it.scopedLive("is not lost: the commit resets nothing, and the agent's state reads it", () =>
+    Effect.gen(function* () {
+      const sandbox = makeSandbox("hook-first")
+      yield* Effect.addFinalizer(() => Effect.sync(sandbox.dispose))
+      const log: Array<string> = []
+      // The agent's first hook lands between its window and the dispatcher's commit.
+      const hookFirst = Effect.promise(() =>
+        runHook({
+          args: [JSON.stringify({ hook_event_name: "PreToolUse", tool_name: "Bash" })],
+          env: {
+            HUB_HOME: sandbox.hubHome,
+            HUB_TASK_ID: TASK,
+            HUB_SESSION_ID: sessionIdFor(TASK, 1),
+            HUB_RUN_DIR: path.join(sandbox.hubHome, "runs", TASK, "1")
+          },
+          stdin: Readable.from([]),
+          warn: (line) => void log.push(`warn ${line}`)
+        }))
+      const layers = Layer.mergeAll(
+        hookedStore({ beforeCommit: hookFirst }),
+        recordingWorkspace(log),
+        recordingTerminal(log),
+        // The real agent service: its run folder is where the hook writes.
+        AgentLive,
+        fakeHost
+      ).pipe(Layer.provideMerge(sandboxConfig(sandbox)))
+      const { agent, exit, task } = yield* Effect.gen(function* () {
+        yield* newTask
+        const exit = yield* Effect.exit(dispatchNext())
+        const task = yield* Effect.flatMap(TaskStore, (store) => store.get(TASK))
+        return { exit, task, agent: yield* observeAgent(task) }
+      }).pipe(Effect.provide(layers))
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(log.filter((l) => l.startsWith("warn"))).toEqual([])
+      expect(task).toMatchObject({ status: "in-progress", agent_state: "starting", agent_signals_read: 0 })
+      expect(agent).toMatchObject({ state: "busy", reason: "using Bash" })
+      expect(yield* Effect.flatMap(TaskStore, (store) => store.get(TASK)).pipe(Effect.provide(layers))).toMatchObject({
+        agent_state: "busy",
+        agent_signals_read: expect.any(Number)
+      })
     }))
 })

@@ -39,6 +39,13 @@ describe("afterSignal: the agent's state from its hooks", () => {
     expect(afterSignal(idle, { _tag: "busy", at: iso(4), doing: "using Bash" })).toEqual(idle)
   })
 
+  it("a hook from before the dispatcher recorded the window (its `starting`) still counts", () => {
+    expect(afterSignal(startingAt(iso(10)), { _tag: "busy", at: iso(5), doing: "using Bash" })).toMatchObject({
+      state: "busy",
+      reason: "using Bash"
+    })
+  })
+
   it("a late signal does not move the last activity back", () => {
     const now = afterSignal(startingAt(iso(10)), { _tag: "busy", at: iso(5), doing: "x" })
     expect(now.activeAt).toBe(iso(10))
