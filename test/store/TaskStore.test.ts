@@ -2,9 +2,10 @@ import { SqlClient } from "@effect/sql"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import type { Task, TaskStatus } from "../../src/domain/Task.js"
-import type { TaskId } from "../../src/domain/TaskId.js"
+import { TaskId } from "../../src/domain/TaskId.js"
 import type { Move } from "../../src/domain/transitions.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
+import { aTask } from "../support/tasks.js"
 import { countEvents, create, FreshStore, fileSandbox, rawEvents } from "./helpers.js"
 
 const DAY = 24 * 3600_000
@@ -33,30 +34,13 @@ describe("TaskStore.create", () => {
     Effect.gen(function* () {
       yield* TestClock.adjust("5 seconds")
       const task = yield* create({ title: "Fix the login" })
-      expect(task).toMatchObject({
-        id: "TASK-0001",
+      // Every field of a new task: the defaults of test/support/tasks.ts, no agent state.
+      expect(task).toMatchObject(aTask({
+        id: TaskId.make("TASK-0001"),
         title: "Fix the login",
-        kind: "implement",
-        status: "ready",
-        description: "",
-        repo: null,
-        links: [],
-        comments: [],
-        attempt: 0,
-        session_id: null,
-        error: null,
-        window_id: null,
-        pane_pid: null,
-        tmux_socket: null,
-        tmux_session: null,
-        workspace: null,
-        workspace_fresh: false,
-        lease_pid: null,
-        lease_start: null,
-        started_at: null,
         created_at: "1970-01-01T00:00:05.000Z",
         updated_at: "1970-01-01T00:00:05.000Z"
-      })
+      }))
     }))
 
   test("stores kind, status, description, repo and links as given", () =>
