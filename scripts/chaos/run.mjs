@@ -10,7 +10,8 @@
 // HUB_HOME, real git repos and a private tmux server (`-L hub-chaos-<random>`, killed at the
 // end of the run): dispatchers and daemons killed (SIGKILL, SIGINT, SIGTERM) at random
 // moments, slow and failing git/tmux shims, agents that exit, hang or report, windows killed
-// by hand, two dispatchers at once, hostile task text. Then one `hub reconcile`, `hub verify`
+// by hand, two dispatchers at once, hostile task text, agents that hook (`hub agent hook`: busy,
+// idle, waiting, late and stale hooks). Then one `hub reconcile`, `hub verify`
 // and the history checks. A failing run prints its seed and steps; `--seed S --runs 1` replays
 // it. SIGUSR1 (or --max-minutes) stops starting runs and lets the running ones finish;
 // SIGINT/SIGTERM kill everything this runner started at once.

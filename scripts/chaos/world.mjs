@@ -579,11 +579,15 @@ export const runPlan = async (plan, options = {}) => {
         return starts
       }
       const before = startsOf()
+      // Whatever this dispatch starts (a retried task, or any task still ready) is silent and
+      // hangs: an agent that exits would race the final reconcile and verify.
+      for (const [i] of plan.tasks.entries()) {
+        fs.writeFileSync(path.join(dir, "agent", taskId(i)), "hang\n")
+        fs.rmSync(path.join(dir, "agent", `${taskId(i)}.hooks`), { force: true })
+      }
       const retried = []
       for (const row of db.prepare("SELECT id, attempt FROM tasks WHERE status = 'failed' ORDER BY id").all()) {
         if (!before.has(`${row.id}#${row.attempt}`)) continue
-        fs.writeFileSync(path.join(dir, "agent", row.id), "hang\n")
-        fs.rmSync(path.join(dir, "agent", `${row.id}.hooks`), { force: true })
         const p = hub(`retry-${row.id}`, ["task", "retry", row.id], cleanEnv)
         const record = { actor: { id: `retry-${row.id}`, kind: "human" }, p, result: null }
         procs.push(record)
@@ -704,7 +708,12 @@ export const runPlan = async (plan, options = {}) => {
   }
   const failed = Object.entries(invariants).filter(([, v]) => v.length > 0).map(([k]) => k)
   const ok = failed.length === 0
-  if (ok && !options.keep) fs.rmSync(dir, { recursive: true, force: true })
+  // A background hook that ignored SIGHUP may still be writing into the run dir.
+  if (ok && !options.keep) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
+    } catch {}
+  }
   live.dirs.delete(dir)
   return {
     seed: plan.seed,
