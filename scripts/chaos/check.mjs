@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 // The invariants a chaos run checks on the event history (read straight from the SQLite file)
 // and on the processes it ran. Each check returns a list of violations, one line each.
 
@@ -149,6 +150,51 @@ export const checkProcesses = (procs) => {
       if (code !== 0 && !result.hung) bad.push(`${who}: exit ${code} after ${sent.join(", ") || "no signal"}: ${p.stderr.trim().split("\n").slice(-1)[0]?.slice(0, 200)}`)
     } else if (![0, 1].includes(code)) {
       bad.push(`${who}: exit ${code}`)
+    }
+  }
+  return bad
+}
+
+/**
+ * hooks.log: one line per hook an agent sent, "TASK-0001 1 busy 2" (task, its attempt, event,
+ * the newest attempt that had a run folder when the hook went out).
+ */
+export const readHookLog = (file) => {
+  let text = ""
+  try {
+    text = fs.readFileSync(file, "utf8")
+  } catch {}
+  return text.split("\n").filter((l) => l.trim() !== "").map((l) => {
+    const [task, attempt, event, newest] = l.split(" ")
+    return { task, attempt: Number(attempt), event, newest: Number(newest ?? attempt) }
+  })
+}
+
+/** The hook a policy's reason rests on: each needs that attempt's own agent to have sent it. */
+const POLICY_NEEDS = [
+  [/^agent waiting for permission: /, "wait"],
+  [/^agent turn failed: /, "fail"],
+  [/^agent idle for .* without reporting$/, "idle"],
+  [/^agent is working again$/, "busy"]
+]
+
+/**
+ * A hook of an older attempt changes nothing: every policy move the reconciler made for an
+ * attempt on the strength of a hook (waiting → blocked, idle → in-review, busy → in-progress)
+ * rests on a hook that attempt's own agent sent (logged before it was sent). A stale attempt's
+ * late hook that moved the current attempt shows up as a move with no such hook.
+ */
+export const checkStaleHooks = ({ db, hooked }) => {
+  const sent = new Set(hooked.map((h) => `${h.task}#${h.attempt}:${h.event}`))
+  const bad = []
+  for (const e of db.prepare("SELECT * FROM events WHERE actor = 'reconciler' ORDER BY id").all()) {
+    for (const [pattern, event] of POLICY_NEEDS) {
+      if (pattern.test(e.reason) && !sent.has(`${e.task_id}#${e.attempt}:${event}`)) {
+        const others = hooked.filter((h) => h.task === e.task_id && h.event === event).map((h) => `#${h.attempt}`)
+        bad.push(
+          `${e.task_id}#${e.attempt}: ${describe(e)} rests on a '${event}' hook its agent never sent${others.length ? ` (attempts ${[...new Set(others)].join(", ")} sent one)` : ""}`
+        )
+      }
     }
   }
   return bad

@@ -154,7 +154,8 @@ export const makePlan = (seed) => {
       repo,
       kind: r.pick(["implement", "review", "debug"]),
       status: r.chance(0.1) ? "backlog" : "ready",
-      agent: agentBehaviour(r)
+      agent: agentBehaviour(r),
+      hooks: []
     })
   }
 
@@ -196,10 +197,73 @@ export const makePlan = (seed) => {
   if (r.chance(0.3)) {
     disruptions.push({ kind: "human", at: r.int(0, 1500), after: r.int(0, 600), action: r.pick(["cancel", "retry", "ready"]), task: r.int(0, n - 1) })
   }
+  // Hooks come from a PRNG of their own, so that everything above is the plan this seed had
+  // before agents hooked: an old seed replays its old faults, with hooks on top.
+  const h = prng((seed ^ 0x5bd1e995) >>> 0)
+  const idleAfter = h.chance(0.6) ? h.pick(["500ms", "500ms", "1s"]) : null
+  for (const [i, t] of tasks.entries()) {
+    t.hooks = h.chance(0.7) ? hookPlan(h) : []
+    // An agent whose turn ended idles at its prompt, as Claude Code does: with HUB_IDLE_AFTER
+    // small, reconcile puts its task in review.
+    if (t.hooks.at(-1)?.event === "idle" && t.hooks.at(-1).mode === "fg" && t.agent.kind !== "hang" && h.chance(0.4)) {
+      t.agent = { kind: "hang" }
+    }
+    // A person's cancel aimed at an agent that is hooking: the hook races the cancel.
+    if (t.hooks.length > 0 && h.chance(0.12)) {
+      disruptions.push({ kind: "human", at: h.int(0, 1500), after: h.int(0, 300), action: "cancel", task: i })
+    }
+    // An agent that fails with a late hook still pending, retried at once: the hook of
+    // attempt 1 lands after attempt 2 started (when a daemon or a dispatcher claims it).
+    if (t.hooks.some((s) => s.mode === "bg") && t.agent.kind !== "hang" && h.chance(0.6)) {
+      disruptions.push({ kind: "human", at: h.int(0, 800), after: h.int(0, 150), action: "retry", task: i })
+    }
+  }
+  // After the actors: each task that has a newer attempt than its first gets a hook from its
+  // first attempt's window (that attempt's HUB_SESSION_ID and HUB_RUN_DIR), as a stale agent
+  // would send it; the final reconcile must not act on it.
+  const ghost = h.chance(0.6) ? h.pick(["busy", "idle", "wait", "fail"]) : null
   disruptions.sort((a, b) => a.at - b.at)
 
-  return { seed, cap, home, repos, tasks, horizon, actors, disruptions }
+  return { seed, cap, home, repos, tasks, horizon, actors, disruptions, idleAfter, ghost }
 }
+
+/** What the hooks send on stdin, by kind (as Claude Code's hooks would). */
+export const HOOK_EVENTS = {
+  busy: { hook_event_name: "PreToolUse", tool_name: "Bash" },
+  idle: { hook_event_name: "Stop" },
+  wait: { hook_event_name: "Notification", notification_type: "permission_prompt", message: "Claude needs your permission to use Bash" },
+  fail: { hook_event_name: "StopFailure", error: "rate_limit" }
+}
+
+/**
+ * An agent's hooks, each a step the agent script takes before its behaviour (exit, report,
+ * hang): `fg` waits `delay` then hooks; `bg` hooks in the background `delay` later, ignoring
+ * SIGHUP, so it lands while the agent reports or exits, or after its window was killed and a
+ * newer attempt started (a stale attempt's late hook); `race` hooks in the background at the
+ * very moment the agent reports or exits.
+ */
+const hookPlan = (h) => {
+  const kind = () => h.weighted([[40, "busy"], [25, "idle"], [20, "wait"], [15, "fail"]])
+  const fg = (event, delay) => ({ mode: "fg", event, delay })
+  // A pause long enough for a daemon's reconcile (every 200 ms to 1 s) to see the state.
+  const pause = () => h.pick([0.6, 1, 1.5])
+  const steps = h.weighted([
+    // A turn: tool calls, then the turn ends (idle; in review after HUB_IDLE_AFTER).
+    [30, () => [...Array.from({ length: h.int(1, 3) }, () => fg("busy", h.pick([0, 0.1]))), fg("idle", h.pick([0, 0.1]))]],
+    // A permission prompt (blocked), answered: busy again (in progress again), then idle.
+    [25, () => [fg("busy", 0), fg("wait", h.pick([0, 0.1])), fg("busy", pause()), ...(h.chance(0.5) ? [fg("idle", 0.1)] : [])]],
+    // A turn that failed on an API error (waiting: blocked), then retried by hand (busy).
+    [15, () => [fg("busy", 0), fg("fail", h.pick([0, 0.1])), ...(h.chance(0.6) ? [fg("busy", pause())] : [])]],
+    // Anything at all.
+    [30, () => Array.from({ length: h.int(1, 4) }, () => fg(kind(), h.pick([0, 0, 0.1, 0.3, 0.6])))]
+  ])()
+  if (h.chance(0.35)) steps.push({ mode: "bg", event: kind(), delay: h.pick([0.5, 1, 1.5, 2.5]) })
+  if (h.chance(0.3)) steps.push({ mode: "race", event: kind(), delay: 0 })
+  return steps
+}
+
+export const describeHooks = (hooks) =>
+  hooks.map((s) => (s.mode === "fg" ? `${s.event} +${s.delay}s` : s.mode === "bg" ? `${s.event} in the background ${s.delay}s later (HUP ignored)` : `${s.event} racing the report/exit`)).join(", ")
 
 /** The statuses in which a person's command applies: the human waits for one of them. */
 export const HUMAN_WHEN = { cancel: ["in-progress"], retry: ["failed"], ready: ["in-review", "blocked"] }
@@ -237,13 +301,14 @@ const quote = (s) => JSON.stringify(s.length > 120 ? `${s.slice(0, 117)}…(${s.
 /** The plan as numbered lines, for a failing run's report. */
 export const describePlan = (plan) => {
   const lines = [
-    `seed ${plan.seed}: HUB_DISPATCH_CAP=${plan.cap}, HUB_HOME dir ${quote(plan.home)}, repos ${plan.repos.join(", ")}, horizon ${plan.horizon}ms`
+    `seed ${plan.seed}: HUB_DISPATCH_CAP=${plan.cap}, HUB_HOME dir ${quote(plan.home)}, repos ${plan.repos.join(", ")}, horizon ${plan.horizon}ms${plan.idleAfter ? `, HUB_IDLE_AFTER=${plan.idleAfter}` : ""}`
   ]
   plan.tasks.forEach((t, i) =>
     lines.push(
-      `${taskId(i)}: title ${quote(t.title)}${t.description ? ` description ${quote(t.description)}` : ""} ${t.kind} repo ${t.repo ?? "-"}${t.status === "backlog" ? " (backlog)" : ""}; agent ${describeAgent(t.agent)}`
+      `${taskId(i)}: title ${quote(t.title)}${t.description ? ` description ${quote(t.description)}` : ""} ${t.kind} repo ${t.repo ?? "-"}${t.status === "backlog" ? " (backlog)" : ""}; agent ${describeAgent(t.agent)}${t.hooks.length ? `; hooks ${describeHooks(t.hooks)}` : ""}`
     ))
   for (const a of plan.actors) lines.push(describeActor(a))
+  if (plan.ghost) lines.push(`after the actors: a '${plan.ghost}' hook from the first attempt of every task with a newer one`)
   for (const d of plan.disruptions) {
     lines.push(
       d.kind === "kill-window"
@@ -260,12 +325,15 @@ export const describePlan = (plan) => {
 export const faultsOf = (plan) => {
   const f = []
   f.push(`cap=${plan.cap}`)
+  if (plan.idleAfter) f.push(`HUB_IDLE_AFTER=${plan.idleAfter}`)
+  if (plan.ghost) f.push(`stale attempt's hook ${plan.ghost} after the actors`)
   if (plan.home !== "hub") f.push("hostile HUB_HOME path")
   for (const t of plan.tasks) {
     if (HOSTILE.includes(t.title)) f.push("hostile title")
     if (t.description.length > 8000) f.push("long hostile description (prompt by file)")
     else if (HOSTILE.includes(t.description)) f.push("hostile description")
     if (t.repo === "chaos/ghost") f.push("task on a repo never added")
+    for (const s of t.hooks) f.push(s.mode === "fg" ? `hook ${s.event}` : s.mode === "bg" ? `late hook ${s.event} (background)` : `hook ${s.event} racing ${t.agent.kind === "report" ? "the report" : "the exit"}`)
     f.push(`agent ${t.agent.kind === "exit" ? `exit ${t.agent.code === 0 ? "0" : "non-zero"}` : t.agent.kind === "report" ? `report ${t.agent.status}` : "hang"}`)
   }
   for (const a of plan.actors) {

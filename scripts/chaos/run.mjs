@@ -10,7 +10,8 @@
 // HUB_HOME, real git repos and a private tmux server (`-L hub-chaos-<random>`, killed at the
 // end of the run): dispatchers and daemons killed (SIGKILL, SIGINT, SIGTERM) at random
 // moments, slow and failing git/tmux shims, agents that exit, hang or report, windows killed
-// by hand, two dispatchers at once, hostile task text. Then one `hub reconcile`, `hub verify`
+// by hand, two dispatchers at once, hostile task text, agents that hook (`hub agent hook`: busy,
+// idle, waiting, late and stale hooks). Then one `hub reconcile`, `hub verify`
 // and the history checks. A failing run prints its seed and steps; `--seed S --runs 1` replays
 // it. SIGUSR1 (or --max-minutes) stops starting runs and lets the running ones finish;
 // SIGINT/SIGTERM kill everything this runner started at once.
@@ -29,6 +30,7 @@ const INVARIANTS = [
   ["attempts", "every claim has exactly one outcome: started, rolled back, reconciled to ready (or cancelled in flight)"],
   ["single-claim", "no task is claimed while an attempt of it is open; attempts count up by one"],
   ["cap", "never more than HUB_DISPATCH_CAP tasks in progress right after a claim"],
+  ["stale-hooks", "a hook of an older attempt changed nothing: every hook-driven policy move rests on a hook of that attempt's own agent"],
   ["canary", "hostile task text is never executed (no canary file anywhere)"],
   ["text-intact", "the agent's prompt carries the exact title and description"],
   ["processes", "every hub process ends by itself or by its signal, in time, with an expected exit code"],
@@ -112,6 +114,7 @@ const CLASSES = [
   [/not an edge|starts from .* but the task was|created twice/, "history: forbidden or discontinuous transition"],
   [/while attempt .* was still open|claims attempt/, "double claim"],
   [/cap \d+$/, "cap exceeded"],
+  [/hook its agent never sent/, "a stale attempt's hook moved the current attempt"],
   [/hostile text was executed/, "hostile text executed"],
   [/prompt lacks/, "task text altered on its way to the agent"],
   [/still running after/, "process hung (did not stop on its signal or by itself)"],
@@ -134,7 +137,13 @@ const summarize = (results, meta) => {
   const outcomeTotal = new Map()
   let claims = 0
   let agents = 0
+  let hooks = 0
+  let stale = 0
+  const policy = new Map()
   for (const r of results) {
+    hooks += r.stats.hooksSent ?? 0
+    stale += r.stats.staleHooks ?? 0
+    for (const [k, v] of Object.entries(r.stats.policyMoves ?? {})) policy.set(k, (policy.get(k) ?? 0) + v)
     claims += r.stats.claims ?? 0
     agents += r.stats.agentsStarted ?? 0
     for (const [k, v] of Object.entries(r.stats.outcomes ?? {})) outcomeTotal.set(k, (outcomeTotal.get(k) ?? 0) + v)
@@ -151,6 +160,7 @@ const summarize = (results, meta) => {
   const classes = count(failed.map((r) => [...new Set(r.failed.flatMap((n) => r.invariants[n].map(classify)))]))
   const secs = (ms) => `${(ms / 1000).toFixed(1)} s`
   const outcomes = [...outcomeTotal].map(([k, v]) => `${k} ${v}`).join(", ") || "-"
+  const policies = [...policy].map(([k, v]) => `${k} ${v}`).join(", ") || "-"
   const statuses = [...finalStatus].map(([k, v]) => `${k} ${v}`).join(", ") || "-"
 
   log("")
@@ -158,6 +168,7 @@ const summarize = (results, meta) => {
   log(`run time: median ${secs(q(0.5))}, p90 ${secs(q(0.9))}, max ${secs(q(1))}${Number.isFinite(meta.cpuPerRun) ? `; CPU of hub/git/tmux processes ${meta.cpuPerRun.toFixed(1)} s per run` : ""}`)
   log(`claims ${claims}, agents started ${agents}; attempt outcomes: ${outcomes}`)
   log(`final task statuses: ${statuses}`)
+  log(`hooks sent ${hooks} (${stale} stale: after a newer attempt started); policy moves: ${policies}`)
   log("\noutcomes per invariant (runs):")
   for (const row of rows) {
     log(`  ${row.name.padEnd(14)} pass ${String(row.pass).padStart(5)}  fail ${String(row.fail).padStart(4)}${row.unreached ? `  not reached ${row.unreached}` : ""}`)
@@ -183,7 +194,8 @@ const summarize = (results, meta) => {
     md.push(`- run time: median ${secs(q(0.5))}, p90 ${secs(q(0.9))}, max ${secs(q(1))}${Number.isFinite(meta.cpuPerRun) ? `; CPU of hub/git/tmux processes ${meta.cpuPerRun.toFixed(1)} s per run` : ""}`)
     md.push(`- claims ${claims}, agents started ${agents}`)
     md.push(`- attempt outcomes: ${outcomes}`)
-    md.push(`- final task statuses: ${statuses}`, "")
+    md.push(`- final task statuses: ${statuses}`)
+    md.push(`- hooks sent ${hooks} (${stale} stale: after a newer attempt started); policy moves: ${policies}`, "")
     md.push("## Outcomes per invariant", "", "| invariant | what it checks | pass | fail |", "|---|---|---:|---:|")
     for (const row of rows) md.push(`| ${row.name} | ${row.what} | ${row.pass} | ${row.fail} |`)
     md.push("", "## Fault mix (planned)", "", "| fault | runs | occurrences |", "|---|---:|---:|")

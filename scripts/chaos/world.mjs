@@ -9,8 +9,8 @@ import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { CANARY, HUMAN_WHEN, agentLine, describePlan, faultsOf, taskId } from "./plan.mjs"
-import { checkHistory, checkProcesses } from "./check.mjs"
+import { CANARY, HOOK_EVENTS, HUMAN_WHEN, agentLine, describePlan, faultsOf, taskId } from "./plan.mjs"
+import { checkHistory, checkProcesses, checkStaleHooks, readHookLog } from "./check.mjs"
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
 /** The bin the runs drive: dist/hub.cjs, or its snapshot (see snapshotDist). */
@@ -114,23 +114,47 @@ fi
 exec '${REAL_TMUX}' "$@"
 `
 
-/** HUB_AGENT_COMMAND: does what <run>/agent/$HUB_TASK_ID says, and keeps the prompt it got. */
+/**
+ * HUB_AGENT_COMMAND: does what <run>/agent/$HUB_TASK_ID says, and keeps the prompt it got.
+ * First it hooks as <run>/agent/$HUB_TASK_ID.hooks says (see plan.mjs hookPlan), each hook
+ * `hub agent hook` with one of <run>/hook/*.json on stdin and the window's environment, each
+ * logged in <run>/hooks.log (task, attempt, event) before it is sent.
+ */
 const agentScript = (dir) => `#!/bin/sh
 unset CHAOS_SLOW_GIT CHAOS_FAIL_GIT CHAOS_SLOW_TMUX CHAOS_FAIL_TMUX CHAOS_PROC
 dir='${dir}'
 n=$(basename "$HUB_RUN_DIR")
 printf '%s' "$HUB_TASK_PROMPT" > "$dir/prompts/$HUB_TASK_ID.$n"
 echo "$HUB_TASK_ID#$n start $HUB_SESSION_ID" >> "$dir/agent.log"
+hook() {
+  # The newest attempt's run folder when the hook goes out: newer than $n makes the hook stale.
+  newest=$(ls "$HUB_HOME/runs/$HUB_TASK_ID" 2>/dev/null | sort -n | tail -n 1)
+  echo "$HUB_TASK_ID $n $1 \${newest:-$n}" >> "$dir/hooks.log"
+  hub agent hook < "$dir/hook/$1.json" >> "$dir/agent.log" 2>&1
+  echo "$HUB_TASK_ID#$n hooked $1: $?" >> "$dir/agent.log"
+}
+race=""
+if [ -f "$dir/agent/$HUB_TASK_ID.hooks" ]; then
+  while read -r mode event delay; do
+    case "$mode" in
+      fg) sleep "$delay"; hook "$event" ;;
+      bg) ( trap '' HUP; sleep "$delay"; hook "$event" ) </dev/null >/dev/null 2>&1 & ;;
+      race) race="$race $event" ;;
+    esac
+  done < "$dir/agent/$HUB_TASK_ID.hooks"
+fi
+fire() { for e in $race; do ( trap '' HUP; hook "$e" ) </dev/null >/dev/null 2>&1 & done; }
 set -- $(cat "$dir/agent/$HUB_TASK_ID" 2>/dev/null || echo hang)
 case "$1" in
-  exit) sleep "$3"; exit "$2" ;;
+  exit) sleep "$3"; fire; exit "$2" ;;
   report)
     sleep "$3"
+    fire
     hub task report "$HUB_TASK_ID" --status "$2" --reason "chaos agent reports $2" >> "$dir/agent.log" 2>&1
     echo "$HUB_TASK_ID#$n reported $2: $?" >> "$dir/agent.log"
     [ "$4" = hang ] && exec sleep 600
     exit 0 ;;
-  *) exec sleep 600 ;;
+  *) fire; exec sleep 600 ;;
 esac
 `
 
@@ -311,7 +335,8 @@ export const runPlan = async (plan, options = {}) => {
     const canary = path.join(dir, "canary")
     const marks = path.join(dir, "marks")
     const shims = path.join(dir, "shims")
-    for (const d of [home, marks, shims, path.join(dir, "agent"), path.join(dir, "prompts")]) fs.mkdirSync(d, { recursive: true })
+    for (const d of [home, marks, shims, path.join(dir, "agent"), path.join(dir, "prompts"), path.join(dir, "hook")]) fs.mkdirSync(d, { recursive: true })
+    for (const [kind, payload] of Object.entries(HOOK_EVENTS)) fs.writeFileSync(path.join(dir, "hook", `${kind}.json`), JSON.stringify(payload))
     writeExe(path.join(shims, "git"), gitShim())
     writeExe(path.join(shims, "tmux"), tmuxShim())
     const agentPath = path.join(dir, "agent.sh")
@@ -328,6 +353,7 @@ export const runPlan = async (plan, options = {}) => {
       HUB_DISPATCH_CAP: String(plan.cap),
       LANG: "C.UTF-8"
     }
+    if (plan.idleAfter) cleanEnv.HUB_IDLE_AFTER = plan.idleAfter
     if (process.env.TMUX_TMPDIR) cleanEnv.TMUX_TMPDIR = process.env.TMUX_TMPDIR
     const env = { ...cleanEnv, PATH: `${shims}:${basePath}`, CHAOS_MARKS: marks }
     const tmux = (args) => run(REAL_TMUX, ["-L", socket, ...args], { env: cleanEnv })
@@ -368,6 +394,7 @@ export const runPlan = async (plan, options = {}) => {
       ctx.step(`hub task create ${taskId(i)} → exit ${r.code} ${JSON.stringify(id)}`)
       if (r.code !== 0 || id !== taskId(i)) setup.push(`task create #${i + 1} exited ${r.code} printing ${JSON.stringify(id)}: ${p.stderr.trim()}`)
       fs.writeFileSync(path.join(dir, "agent", taskId(i)), `${agentLine(t.agent)}\n`)
+      if (t.hooks.length > 0) fs.writeFileSync(path.join(dir, "agent", `${taskId(i)}.hooks`), t.hooks.map((h) => `${h.mode} ${h.event} ${h.delay}\n`).join(""))
     }
     await addRepos
     invariants.setup = setup
@@ -533,6 +560,67 @@ export const runPlan = async (plan, options = {}) => {
     }
     ctx.step(waiting.length ? `agents still running after 20 s: ${waiting.join(", ")}` : "every agent that ends has ended")
 
+    // A stale attempt's hook (plan.ghost): every failed task whose agent had started is retried
+    // and dispatched once more with a silent agent (it hangs and never hooks); then every task
+    // with a newer attempt than its first gets a hook from its first attempt's window (that
+    // attempt's HUB_SESSION_ID and HUB_RUN_DIR). Any hook-driven policy move of the newer attempt
+    // could only come from the stale hook: check.mjs's stale-hooks catches it.
+    if (plan.ghost) {
+      const startsOf = () => {
+        let log = ""
+        try {
+          log = fs.readFileSync(path.join(dir, "agent.log"), "utf8")
+        } catch {} // no agent ever started
+        const starts = new Map()
+        for (const l of log.split("\n")) {
+          const m = /^(TASK-\d+)#(\d+) start (\S+)$/.exec(l)
+          if (m && !starts.has(`${m[1]}#${m[2]}`)) starts.set(`${m[1]}#${m[2]}`, m[3])
+        }
+        return starts
+      }
+      const before = startsOf()
+      // Whatever this dispatch starts (a retried task, or any task still ready) is silent and
+      // hangs: an agent that exits would race the final reconcile and verify.
+      for (const [i] of plan.tasks.entries()) {
+        fs.writeFileSync(path.join(dir, "agent", taskId(i)), "hang\n")
+        fs.rmSync(path.join(dir, "agent", `${taskId(i)}.hooks`), { force: true })
+      }
+      const retried = []
+      for (const row of db.prepare("SELECT id, attempt FROM tasks WHERE status = 'failed' ORDER BY id").all()) {
+        if (!before.has(`${row.id}#${row.attempt}`)) continue
+        const p = hub(`retry-${row.id}`, ["task", "retry", row.id], cleanEnv)
+        const record = { actor: { id: `retry-${row.id}`, kind: "human" }, p, result: null }
+        procs.push(record)
+        record.result = await p.wait(60_000)
+        if (record.result.code === 0) retried.push(row.id)
+      }
+      if (retried.length > 0) {
+        const p = hub("ghost-dispatch", ["dispatch"], cleanEnv)
+        const record = { actor: { id: "ghost-dispatch", kind: "dispatch" }, p, result: null }
+        procs.push(record)
+        record.result = await p.wait(90_000)
+        ctx.step(`retried ${retried.join(", ")} with a silent agent; hub dispatch → exit ${record.result.code}`)
+      }
+      const starts = startsOf()
+      let sent = 0
+      for (const row of db.prepare("SELECT id, attempt FROM tasks WHERE attempt > 1 ORDER BY id").all()) {
+        const session = starts.get(`${row.id}#1`)
+        if (session === undefined) continue
+        fs.appendFileSync(path.join(dir, "hooks.log"), `${row.id} 1 ${plan.ghost} ${row.attempt}\n`)
+        const g = hub(`ghost-${row.id}`, ["agent", "hook", JSON.stringify(HOOK_EVENTS[plan.ghost])], {
+          ...cleanEnv,
+          HUB_TASK_ID: row.id,
+          HUB_SESSION_ID: session,
+          HUB_RUN_DIR: path.join(hubHome, "runs", row.id, "1")
+        })
+        const r = await g.wait(30_000)
+        sent++
+        ctx.step(`stale hook '${plan.ghost}' of ${row.id}#1 (now at attempt ${row.attempt}) → exit ${r.code}${g.stderr.trim() ? `: ${g.stderr.trim().slice(0, 200)}` : ""}`)
+      }
+      // Long enough for an idle policy to fire, were the stale idle taken for the current one's.
+      if (sent > 0 && plan.idleAfter) await sleep((plan.idleAfter.endsWith("ms") ? Number(plan.idleAfter.slice(0, -2)) : Number(plan.idleAfter.slice(0, -1)) * 1000) + 200)
+    }
+
     // One reconcile, then verify, on a clean PATH.
     const rec = hub("reconcile", ["reconcile"], cleanEnv)
     const recResult = await rec.wait(120_000)
@@ -557,6 +645,16 @@ export const runPlan = async (plan, options = {}) => {
     const history = checkHistory({ db, cap: plan.cap, isEdge })
     Object.assign(invariants, history.violations)
     Object.assign(stats, history.stats)
+    const hooked = readHookLog(path.join(dir, "hooks.log"))
+    invariants["stale-hooks"] = checkStaleHooks({ db, hooked })
+    stats.hooksSent = hooked.length
+    stats.staleHooks = hooked.filter((h) => h.newest > h.attempt).length
+    for (const h of hooked) if (h.newest > h.attempt) fired.push(`stale hook ${h.event} (attempt ${h.attempt} after attempt ${h.newest} started)`)
+    stats.policyMoves = Object.fromEntries(db.prepare(
+      `SELECT from_status || ' → ' || to_status AS move, count(*) AS n FROM events WHERE actor = 'reconciler'
+       AND (reason LIKE 'agent waiting for permission:%' OR reason LIKE 'agent turn failed:%' OR reason LIKE 'agent idle for %'
+         OR reason LIKE 'agent is working again%' OR reason LIKE 'agent stalled:%') GROUP BY move`
+    ).all().map((r) => [r.move, r.n]))
     stats.finalStatuses = db.prepare("SELECT status, count(*) AS n FROM tasks GROUP BY status").all()
 
     // Hostile text: never executed, always delivered intact.
@@ -610,7 +708,12 @@ export const runPlan = async (plan, options = {}) => {
   }
   const failed = Object.entries(invariants).filter(([, v]) => v.length > 0).map(([k]) => k)
   const ok = failed.length === 0
-  if (ok && !options.keep) fs.rmSync(dir, { recursive: true, force: true })
+  // A background hook that ignored SIGHUP may still be writing into the run dir.
+  if (ok && !options.keep) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
+    } catch {}
+  }
   live.dirs.delete(dir)
   return {
     seed: plan.seed,
