@@ -13,6 +13,14 @@ import { waitFor } from "../support/sandbox.js"
 
 const world = trackedWorld()
 
+/** hub's own default agent command, run by the stand-in claude with this script and log. */
+const withStandIn = (script: string, log: string): NodeJS.ProcessEnv => ({
+  PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}`,
+  HUB_AGENT_COMMAND: undefined,
+  HUB_FAKE_CLAUDE_SCRIPT: script,
+  HUB_FAKE_CLAUDE_LOG: log
+})
+
 describe("the default agent's hooks", () => {
   it("reach hub agent hook from the agent's window: each exits 0, prints nothing, and leaves its signal with the attempt", async () => {
     const s = world.sandbox("hooks")
@@ -27,12 +35,7 @@ describe("the default agent's hooks", () => {
       { exit: 0 }
     ])
     await s.hub(["task", "create", "--title", "hooked"])
-    const env = {
-      PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}`,
-      HUB_AGENT_COMMAND: undefined,
-      HUB_FAKE_CLAUDE_SCRIPT: script,
-      HUB_FAKE_CLAUDE_LOG: log
-    }
+    const env = withStandIn(script, log)
     const dispatched = await s.hub(["dispatch"], env)
     expect(dispatched.code, dispatched.stderr).toBe(0)
     await waitForRecord(log, (r) => r.kind === "handler" && r.event === "Stop")
@@ -70,10 +73,7 @@ describe("agent state and its policies, end to end", () => {
     ])
     await s.hub(["task", "create", "--title", "needs a person"])
     const env = {
-      PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}`,
-      HUB_AGENT_COMMAND: undefined,
-      HUB_FAKE_CLAUDE_SCRIPT: script,
-      HUB_FAKE_CLAUDE_LOG: log,
+      ...withStandIn(script, log),
       // Idle at all is idle too long: the policy, not the clock, is what this test is about.
       HUB_IDLE_AFTER: "1ms"
     }
