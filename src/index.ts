@@ -19,10 +19,12 @@ export {
   type NewTask,
   type StoredTask,
   TaskStore,
+  SqliteTaskStoreLive,
   TaskStoreFromSql,
-  TaskStoreLive,
   type WindowRecord
 } from "./store/TaskStore.js"
+export { DatabaseLive, StoreLive, TaskStoreLive } from "./store/Database.js"
+export { Changes, LocalChangesLive } from "./store/Changes.js"
 export { SqlLive } from "./store/Sql.js"
 export { branchFor, type Keep, type RepoInfo, Workspace, WorkspaceLive, type WorktreePlan } from "./workspace/Workspace.js"
 export {

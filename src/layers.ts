@@ -2,7 +2,7 @@ import { Layer } from "effect"
 import { AgentLive } from "./agent/Agent.js"
 import { HubConfigLive } from "./config.js"
 import { HostLive } from "./host/Host.js"
-import { AnnouncedTaskStoreLive, ChangesLive } from "./store/Changes.js"
+import { StoreLive } from "./store/Database.js"
 import { TerminalLive } from "./terminal/Terminal.js"
 import { WorkspaceLive } from "./workspace/Workspace.js"
 
@@ -11,9 +11,9 @@ import { WorkspaceLive } from "./workspace/Workspace.js"
  * git and tmux themselves and need no platform services.
  */
 export const HubServices = Layer.mergeAll(
-  // Every write to the store is announced to the other processes (daemons react at once).
-  AnnouncedTaskStoreLive,
-  ChangesLive,
+  // Every write to the store is announced to the other processes (daemons react at once);
+  // SQLite in HUB_HOME, or the PostgreSQL that HUB_DATABASE_URL names.
+  StoreLive,
   WorkspaceLive,
   TerminalLive,
   AgentLive,

@@ -1,4 +1,4 @@
-import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
+import { SqlClient, type SqlError, SqlSchema, type Statement } from "@effect/sql"
 import { Array as Arr, Clock, Context, Effect, Either, Layer, Option, type ParseResult } from "effect"
 import type { AgentStatus } from "../domain/AgentState.js"
 import { InvalidTransition, StoreError, TaskNotFound } from "../domain/errors.js"
@@ -163,6 +163,12 @@ const storeError = failedOn("tasks")
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
+/** The advisory lock (PostgreSQL) that serializes task creation: ids are MAX(seq) + 1. */
+const CREATE_LOCK = 0x6875620001
+
+/** The advisory lock (PostgreSQL) that serializes claims, so that the cap holds. */
+const CLAIM_LOCK = 0x6875620002
+
 /** How many times an optimistic move re-reads a task that changed under it. */
 const CAS_ATTEMPTS = 20
 
@@ -178,6 +184,13 @@ export const makeTaskStore = Effect.gen(function* () {
   /** The task an `UPDATE … RETURNING *` returns; none when it changed no row. */
   const changedTask = (rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
     Effect.map(tasksOf(rows), Arr.head)
+
+  /** `TASK-0007` of the integer `n`: four digits at least, as many as it takes beyond. */
+  const taskIdOf = (n: Statement.Fragment) =>
+    sql.onDialectOrElse({
+      orElse: () => sql`printf('TASK-%04d', ${n})`,
+      pg: () => sql`'TASK-' || CASE WHEN ${n} < 10000 THEN lpad(${n}::text, 4, '0') ELSE ${n}::text END`
+    })
 
   const findTask = SqlSchema.findOne({
     Request: TaskId,
@@ -199,16 +212,25 @@ export const makeTaskStore = Effect.gen(function* () {
   const create = (input: NewTask) =>
     Effect.gen(function* () {
       const at = yield* now
-      // One statement: SQLite takes the write lock before it reads MAX(seq), so processes
-      // creating tasks at once never allocate the same id.
-      const created = yield* changedTask(sql`
-        INSERT INTO tasks (seq, id, title, kind, status, description, repo, links, comments,
-                           change_actor, change_reason, created_at, updated_at)
-        SELECT n, printf('TASK-%04d', n), ${input.title}, ${input.kind}, ${input.status},
+      const row = sql`
+        SELECT n, ${taskIdOf(sql`n`)}, ${input.title}, ${input.kind}, ${input.status},
                ${input.description}, ${input.repo}, ${JSON.stringify(input.links)}, '[]',
                'human', 'created', ${at}, ${at}
-        FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks)
-        RETURNING *`)
+        FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks) AS next`
+      const insert = sql`
+        INSERT INTO tasks (seq, id, title, kind, status, description, repo, links, comments,
+                           change_actor, change_reason, created_at, updated_at)
+        ${row}
+        RETURNING *`
+      const created = yield* changedTask(sql.onDialectOrElse({
+        // One statement: SQLite takes the write lock before it reads MAX(seq), so processes
+        // creating tasks at once never allocate the same id.
+        orElse: () => insert,
+        // PostgreSQL reads MAX(seq) in the statement's snapshot: creations are serialized by a
+        // transaction-scoped advisory lock, taken before the INSERT's snapshot.
+        pg: () =>
+          sql.withTransaction(sql`SELECT pg_advisory_xact_lock(${CREATE_LOCK})`.pipe(Effect.zipRight(insert)))
+      }))
       return yield* Option.match(created, {
         onNone: () => new StoreError({ message: "database: the new task's row did not come back" }),
         onSome: Effect.succeed
@@ -274,24 +296,40 @@ export const makeTaskStore = Effect.gen(function* () {
   const appended = (id: TaskId, rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
     Effect.flatMap(changedTask(rows), Option.match({ onNone: () => getRow(id), onSome: Effect.succeed }))
 
+  // The JSON columns are text in both stores; SQLite appends with its json functions,
+  // PostgreSQL through jsonb (which may reorder a comment's keys: the JSON means the same).
   const comment = (id: TaskId, author: Author, text: string) =>
-    Effect.flatMap(now, (at) =>
-      appended(id, sql`UPDATE tasks SET comments = json_insert(comments, '$[#]', json(${JSON.stringify({ author, text, at })})),
-                       updated_at = ${at} WHERE id = ${id} RETURNING *`))
+    Effect.flatMap(now, (at) => {
+      const entry = JSON.stringify({ author, text, at })
+      const appendedComments = sql.onDialectOrElse({
+        orElse: () => sql`json_insert(comments, '$[#]', json(${entry}))`,
+        pg: () => sql`(comments::jsonb || jsonb_build_array(${entry}::jsonb))::text`
+      })
+      return appended(id, sql`UPDATE tasks SET comments = ${appendedComments}, updated_at = ${at} WHERE id = ${id} RETURNING *`)
+    })
 
   const link = (id: TaskId, url: string) =>
-    Effect.flatMap(now, (at) =>
-      appended(id, sql`UPDATE tasks SET links = json_insert(links, '$[#]', json(${JSON.stringify(url)})), updated_at = ${at}
-                       WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM json_each(links) WHERE value = ${url})
-                       RETURNING *`))
+    Effect.flatMap(now, (at) => {
+      const [appendedLinks, known] = sql.onDialectOrElse({
+        orElse: () => [
+          sql`json_insert(links, '$[#]', json(${JSON.stringify(url)}))`,
+          sql`EXISTS (SELECT 1 FROM json_each(links) WHERE value = ${url})`
+        ],
+        pg: () => [
+          sql`(links::jsonb || jsonb_build_array(${url}::text))::text`,
+          sql`links::jsonb @> jsonb_build_array(${url}::text)`
+        ]
+      })
+      return appended(id, sql`UPDATE tasks SET links = ${appendedLinks}, updated_at = ${at}
+                              WHERE id = ${id} AND NOT ${known} RETURNING *`)
+    })
 
   const inProgress = tasksOf(sql`SELECT * FROM tasks WHERE status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`)
 
   const claimNext = (cap: number, lease: Lease) =>
     Effect.gen(function* () {
       const at = yield* now
-      // The cap check and the claim are one statement, so one write lock covers both.
-      return yield* changedTask(sql`
+      const claim = (lockRows: Statement.Fragment) => sql`
         UPDATE tasks SET status = ${CLAIMED}, attempt = attempt + 1, rev = rev + 1,
                lease_pid = ${lease.pid}, lease_start = ${lease.start}, error = NULL,
                window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
@@ -299,9 +337,21 @@ export const makeTaskStore = Effect.gen(function* () {
                agent_state = NULL, agent_state_at = NULL, agent_state_reason = NULL,
                agent_active_at = NULL, agent_signals_read = 0,
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
-        WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1)
+        WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1 ${lockRows})
           AND (SELECT count(*) FROM tasks WHERE status = ${CLAIMED}) < ${cap}
-        RETURNING *`)
+        RETURNING *`
+      return yield* changedTask(sql.onDialectOrElse({
+        // The cap check and the claim are one statement, so one write lock covers both.
+        orElse: () => claim(sql``),
+        // Claims skip the rows other writers hold (SKIP LOCKED) and are serialized among
+        // themselves by an advisory lock held to the commit, taken before the UPDATE's snapshot:
+        // each claim counts the in-progress tasks after the claims before it committed, so
+        // concurrent claims cannot exceed the cap.
+        pg: () =>
+          sql.withTransaction(
+            sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`.pipe(Effect.zipRight(claim(sql`FOR UPDATE SKIP LOCKED`)))
+          )
+      }))
     }).pipe(Effect.withSpan("TaskStore.claimNext"))
 
   const setWorkspace = (ref: AttemptRef, dir: string, fresh: boolean) =>
@@ -368,7 +418,7 @@ export const makeTaskStore = Effect.gen(function* () {
         UPDATE tasks SET status = ${to}, rev = rev + 1, error = ${error}, lease_pid = NULL,
                lease_start = NULL, change_actor = 'reconciler', change_reason = ${reason}, updated_at = ${at}
         WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(RECONCILE_FROM)}
-          AND window_id IS ${ref.windowId} AND (${ref.unstarted ? 1 : 0} = 0 OR started_at IS NULL)
+          AND window_id IS NOT DISTINCT FROM ${ref.windowId} AND (${ref.unstarted ? 1 : 0} = 0 OR started_at IS NULL)
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.reconcile"))
@@ -395,7 +445,7 @@ export const makeTaskStore = Effect.gen(function* () {
         UPDATE tasks SET status = ${to}, rev = rev + 1, change_actor = 'reconciler', change_reason = ${reason},
                updated_at = ${at}, agent_state = ${agent.state}, agent_state_at = ${agent.since},
                agent_state_reason = ${agent.reason}, agent_active_at = ${agent.activeAt}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = ${ref.from} AND window_id IS ${ref.windowId}
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = ${ref.from} AND window_id IS NOT DISTINCT FROM ${ref.windowId}
           AND rev = ${ref.rev}
         RETURNING id`.pipe(Effect.mapError(storeError))
       return rows.length > 0
@@ -426,6 +476,6 @@ export const makeTaskStore = Effect.gen(function* () {
 /** The store over whatever SqlClient is provided (SQLite by default, see TaskStoreLive). */
 export const TaskStoreFromSql = Layer.effect(TaskStore, makeTaskStore)
 
-/** The store on `$HUB_HOME/hub.db`. */
-export const TaskStoreLive = TaskStoreFromSql.pipe(Layer.provide(SqlLive))
+/** The store on `$HUB_HOME/hub.db` only (the CLI's fast path, which declines PostgreSQL). */
+export const SqliteTaskStoreLive = TaskStoreFromSql.pipe(Layer.provide(SqlLive))
 

@@ -5,38 +5,54 @@ import { Effect } from "effect"
  * Migrations live in code (Migrator.fromRecord) so the bundled bin needs no folder on disk.
  * Event rows are written by triggers: a status change and its history row are one statement,
  * so no code path can forget the event, and the history tables refuse updates and deletes.
+ * The tasks table and 0003's columns are plain SQL that PostgreSQL reads alike: migrations.pg.ts
+ * runs the same text.
  */
+
+/** The tasks table of 0001. */
+export const TASKS_TABLE = `
+  CREATE TABLE tasks (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    kind TEXT NOT NULL CHECK (kind IN ('implement', 'review', 'debug')),
+    status TEXT NOT NULL CHECK (status IN ('backlog', 'ready', 'in-progress', 'blocked', 'in-review', 'done', 'failed', 'cancelled')),
+    description TEXT NOT NULL DEFAULT '',
+    repo TEXT,
+    links TEXT NOT NULL DEFAULT '[]',
+    comments TEXT NOT NULL DEFAULT '[]',
+    attempt INTEGER NOT NULL DEFAULT 0,
+    session_id TEXT,
+    error TEXT,
+    window_id TEXT,
+    pane_pid INTEGER,
+    tmux_socket TEXT,
+    tmux_session TEXT,
+    workspace TEXT,
+    workspace_fresh INTEGER NOT NULL DEFAULT 0,
+    lease_pid INTEGER,
+    lease_start TEXT,
+    started_at TEXT,
+    rev INTEGER NOT NULL DEFAULT 0,
+    change_actor TEXT NOT NULL,
+    change_reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  )`
+
+/** The columns 0003 adds, the same in both stores. */
+export const AGENT_STATE_COLUMNS = [
+  `ALTER TABLE tasks ADD COLUMN agent_state TEXT
+    CHECK (agent_state IS NULL OR agent_state IN ('starting', 'busy', 'idle', 'waiting', 'stalled', 'ended'))`,
+  `ALTER TABLE tasks ADD COLUMN agent_state_at TEXT`,
+  `ALTER TABLE tasks ADD COLUMN agent_state_reason TEXT`,
+  `ALTER TABLE tasks ADD COLUMN agent_active_at TEXT`,
+  `ALTER TABLE tasks ADD COLUMN agent_signals_read INTEGER NOT NULL DEFAULT 0`
+] as const
+
 const init = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`
-    CREATE TABLE tasks (
-      seq INTEGER PRIMARY KEY,
-      id TEXT NOT NULL UNIQUE,
-      title TEXT NOT NULL CHECK (length(trim(title)) > 0),
-      kind TEXT NOT NULL CHECK (kind IN ('implement', 'review', 'debug')),
-      status TEXT NOT NULL CHECK (status IN ('backlog', 'ready', 'in-progress', 'blocked', 'in-review', 'done', 'failed', 'cancelled')),
-      description TEXT NOT NULL DEFAULT '',
-      repo TEXT,
-      links TEXT NOT NULL DEFAULT '[]',
-      comments TEXT NOT NULL DEFAULT '[]',
-      attempt INTEGER NOT NULL DEFAULT 0,
-      session_id TEXT,
-      error TEXT,
-      window_id TEXT,
-      pane_pid INTEGER,
-      tmux_socket TEXT,
-      tmux_session TEXT,
-      workspace TEXT,
-      workspace_fresh INTEGER NOT NULL DEFAULT 0,
-      lease_pid INTEGER,
-      lease_start TEXT,
-      started_at TEXT,
-      rev INTEGER NOT NULL DEFAULT 0,
-      change_actor TEXT NOT NULL,
-      change_reason TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL
-    )`
+  yield* sql.unsafe(TASKS_TABLE)
   yield* sql`CREATE INDEX tasks_status_seq ON tasks (status, seq)`
   yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
   yield* sql`
@@ -97,12 +113,7 @@ const listIndex = Effect.gen(function* () {
  */
 const agentState = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state TEXT
-    CHECK (agent_state IS NULL OR agent_state IN ('starting', 'busy', 'idle', 'waiting', 'stalled', 'ended'))`
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state_at TEXT`
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state_reason TEXT`
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_active_at TEXT`
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_signals_read INTEGER NOT NULL DEFAULT 0`
+  for (const statement of AGENT_STATE_COLUMNS) yield* sql.unsafe(statement)
   yield* sql`PRAGMA user_version = 3`
 })
 

@@ -9,7 +9,8 @@
 import { Effect, Layer, Option } from "effect"
 import * as readline from "node:readline"
 import { HubConfigFrom } from "../../src/config.js"
-import { TaskStore, TaskStoreLive } from "../../src/store/TaskStore.js"
+import { TaskStoreLive } from "../../src/store/Database.js"
+import { TaskStore } from "../../src/store/TaskStore.js"
 
 const [home, name, count, cap] = process.argv.slice(2)
 
