@@ -4,7 +4,8 @@
  *   node worker.cjs HUB_HOME NAME claim CAP      claims ready tasks (cap CAP) until none is left
  * Opens the store (racing the other workers through the migration), prints `open`, waits for a
  * line on stdin (the start signal, so that every worker writes at the same time), then works,
- * printing each id it created or claimed as it gets it.
+ * printing each id it created or claimed as it gets it. HUB_DATABASE_URL, if set, names the
+ * PostgreSQL store to use instead of SQLite in HUB_HOME.
  */
 import { Effect, Layer, Option } from "effect"
 import * as readline from "node:readline"
@@ -44,7 +45,7 @@ const program = Effect.gen(function* () {
     })
     process.stdout.write(`${task.id}\n`)
   }
-}).pipe(Effect.provide(TaskStoreLive.pipe(Layer.provide(HubConfigFrom({ home: home! })))))
+}).pipe(Effect.provide(TaskStoreLive.pipe(Layer.provide(HubConfigFrom({ home: home!, databaseUrl: Option.fromNullable(process.env.HUB_DATABASE_URL) })))))
 
 Effect.runPromise(program).then(
   () => process.exit(0),

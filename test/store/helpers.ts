@@ -30,14 +30,18 @@ export const BACKENDS = ["sqlite", "postgres"] as const
 export type Backend = (typeof BACKENDS)[number]
 
 /**
- * The real store of `backend`: SQLite in `$HUB_HOME/hub.db` of `sandbox`, or a new database
- * of its own on the test run's PostgreSQL server; with its SqlClient and HubConfig exposed.
+ * The real store of `backend`: SQLite in `$HUB_HOME/hub.db` of `sandbox`, or on the test run's
+ * PostgreSQL server the database `overrides.databaseUrl` names (default: a new one of its own);
+ * with its SqlClient and HubConfig exposed.
  */
 export const backendStoreIn = (backend: Backend, sandbox: Sandbox, overrides: Partial<HubSettings> = {}) =>
   backend === "sqlite"
     ? storeIn(sandbox, overrides)
     : Layer.unwrapEffect(
-      Effect.map(Effect.promise(() => freshDatabase()), (url) =>
+      Effect.map(Option.match(overrides.databaseUrl ?? Option.none(), {
+        onNone: () => Effect.promise(() => freshDatabase()),
+        onSome: Effect.succeed
+      }), (url) =>
         TaskStoreFromSql.pipe(
           Layer.provideMerge(PgLive(url)),
           Layer.provideMerge(sandboxConfig(sandbox, { ...overrides, databaseUrl: Option.some(url) }))
