@@ -1,5 +1,5 @@
 import type { SqlClient } from "@effect/sql"
-import { Effect, Layer, Option } from "effect"
+import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import { HubConfig } from "../config.js"
 import type { StoreError } from "../domain/errors.js"
 import { type Changes, LocalChangesLive, withAnnouncedWrites } from "./Changes.js"
@@ -40,4 +40,23 @@ export const StoreLive: Layer.Layer<TaskStore | Changes, StoreError, HubConfig> 
     const [{ PgLive }, { PgChangesLive }] = await Promise.all([import("./Pg.js"), import("./PgChanges.js")])
     return withAnnouncedWrites(Layer.merge(TaskStoreFromSql, PgChangesLive(url)).pipe(Layer.provide(PgLive(url))))
   }
+)
+
+/** How long a daemon waits before it tries an unreachable PostgreSQL again. */
+export const DATABASE_RETRY = Duration.seconds(5)
+
+/**
+ * StoreLive for the daemon, which must outlive an outage: a PostgreSQL it cannot reach at
+ * start is logged and tried again every DATABASE_RETRY until it answers. (SQLite is a file in
+ * HUB_HOME: what fails to open it will not heal by waiting, so it fails at once as before.)
+ */
+export const PatientStoreLive: Layer.Layer<TaskStore | Changes, StoreError, HubConfig> = Layer.unwrapEffect(
+  Effect.map(HubConfig, (config) =>
+    Option.isNone(config.databaseUrl)
+      ? StoreLive
+      : StoreLive.pipe(
+        Layer.tapError((error) =>
+          Effect.logError(`${error.message}; trying again in ${Duration.format(DATABASE_RETRY)}`)),
+        Layer.retry(Schedule.spaced(DATABASE_RETRY))
+      ))
 )
