@@ -17,6 +17,8 @@ export interface Running {
   /** Resolves when the process has exited, with its code (null when a signal ended it). */
   readonly done: Promise<HubResult & { readonly signal: NodeJS.Signals | null }>
   readonly exited: () => boolean
+  /** What it has written on stderr so far (its log, for a daemon). */
+  readonly stderrSoFar: () => string
 }
 
 /** Starts the bin in the background, with the sandbox's environment plus `extra`. */
@@ -36,7 +38,7 @@ export const spawnHub = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: N
       resolve({ code, signal, stdout, stderr })
     })
   })
-  return { child, pid: child.pid!, done, exited: () => finished }
+  return { child, pid: child.pid!, done, exited: () => finished, stderrSoFar: () => stderr }
 }
 
 /**
