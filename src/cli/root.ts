@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import { VERSION } from "../version.js"
 import { agentCommand } from "./agent.js"
+import { dbCommand } from "./db.js"
 import { dispatchCommand } from "./dispatch.js"
 import {
   cleanupCommand,
@@ -25,7 +26,8 @@ export const hubCommand = Command.make("hub").pipe(
     reapCommand,
     cleanupCommand,
     daemonCommand,
-    agentCommand
+    agentCommand,
+    dbCommand
   ])
 )
 
