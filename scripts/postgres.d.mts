@@ -11,4 +11,4 @@ export interface PostgresServer {
 }
 export declare const postgresBin: () => string
 export declare const freePort: () => Promise<number>
-export declare const startPostgres: (options?: { readonly port?: number; readonly durable?: boolean }) => Promise<PostgresServer>
+export declare const startPostgres: (options?: { readonly port?: number; readonly durable?: boolean; readonly settings?: ReadonlyArray<string> }) => Promise<PostgresServer>

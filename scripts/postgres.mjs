@@ -42,7 +42,8 @@ const run = (bin, args, options = {}) => {
 }
 
 /**
- * Starts a server; resolves to a handle with the URL of a database (`url(name)`), `createDatabase`,
+ * Starts a server (fsync off unless `durable`; `settings` are more `name=value` of its own);
+ * resolves to a handle with the URL of a database (`url(name)`), `createDatabase`,
  * `stop` (immediate), `start` (again, same port and data) and `dispose` (stop and remove).
  */
 export const startPostgres = async (options = {}) => {
@@ -59,7 +60,8 @@ export const startPostgres = async (options = {}) => {
     `-p ${port}`,
     "-c listen_addresses=127.0.0.1",
     "-c max_connections=200",
-    ...(options.durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"])
+    ...(options.durable ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
+    ...(options.settings ?? []).map((s) => `-c ${s}`)
   ].join(" ")
   const pgCtl = (...args) => run(path.join(bin, "pg_ctl"), ["-D", data, ...args])
   const start = () => pgCtl("-o", serverOptions, "-l", path.join(dir, "log"), "-w", "-t", "30", "start")
@@ -73,7 +75,7 @@ export const startPostgres = async (options = {}) => {
   start()
   const url = (database = "postgres") => `postgres://postgres@127.0.0.1:${port}/${database}`
   const psql = (sqlText, database = "postgres") =>
-    execFileSync(path.join(bin, "psql"), ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url(database), "-c", sqlText], { encoding: "utf8" })
+    execFileSync(path.join(bin, "psql"), ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url(database), "-c", sqlText], { encoding: "utf8" })
   let n = 0
   return {
     dir,
