@@ -135,6 +135,19 @@ describe("two hosts on one queue", { timeout: 180_000 }, () => {
     expect(table.split("\n")[0]).toMatch(/^ID +STATUS +HOST +WINDOW/)
     expect(table).toMatch(new RegExp(`${one} +in-progress +alpha +\\S+ +\\S+ +elsewhere \\(on host alpha`))
     expect(table).toMatch(new RegExp(`${two} +in-progress +beta +@\\d+`))
+
+    // beta cancels alpha's task: the task is cancelled, and beta's tmux is left alone (alpha's
+    // window id names some other window there, maybe beta's own); alpha's reap stops the agent.
+    const alphaWindow = task(s, one!).window_id
+    const betaWindows = liveWindows(betaTmux).map((w) => [w.windowName, w.windowId])
+    expect(await hubOk(s, ["task", "cancel", one!], beta)).toContain(`${one} cancelled`)
+    expect(liveWindows(betaTmux).map((w) => [w.windowName, w.windowId])).toEqual(betaWindows)
+    expect(liveWindows(s).map((w) => w.windowId)).toEqual([alphaWindow])
+    expect(json<Array<{ taskId: string; why: string }>>(await hubOk(s, ["reap", "--json"], alpha))).toMatchObject([
+      { taskId: one, why: "task is cancelled" }
+    ])
+    expect(liveWindows(s)).toEqual([])
+    expect(liveWindows(betaTmux).map((w) => [w.windowName, w.windowId])).toEqual(betaWindows)
   })
 
   it("alpha's lease lapses: beta's reconcile returns alpha's task to ready naming alpha; alpha's late report and hook change nothing", async () => {
