@@ -12,6 +12,7 @@ import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
 import { SESSION_FILE, SIGNALS_FILE } from "./hook.js"
 import { claudeSettings } from "./settings.js"
 import { sessionIdFor } from "./session.js"
+import { trustKeys } from "./trust.js"
 
 /** Claude Code, reading everything task-specific from the environment. */
 export const DEFAULT_AGENT_COMMAND =
@@ -177,9 +178,15 @@ export const makeAgent = Effect.gen(function* () {
             data = parsed as Record<string, unknown>
           }
           const projects = (typeof data.projects === "object" && data.projects !== null ? data.projects : {}) as Record<string, unknown>
-          const entry = (typeof projects[workspace] === "object" && projects[workspace] !== null ? projects[workspace] : {}) as Record<string, unknown>
-          if (entry.hasTrustDialogAccepted === true) return
-          projects[workspace] = { ...entry, hasTrustDialogAccepted: true }
+          const untrusted = trustKeys(workspace).filter((key) => {
+            const entry = projects[key]
+            return !(typeof entry === "object" && entry !== null && (entry as Record<string, unknown>).hasTrustDialogAccepted === true)
+          })
+          if (untrusted.length === 0) return
+          for (const key of untrusted) {
+            const entry = projects[key]
+            projects[key] = { ...(typeof entry === "object" && entry !== null ? entry : {}), hasTrustDialogAccepted: true }
+          }
           writeAtomic(file, JSON.stringify({ ...data, projects }, null, 2))
         },
         catch: (error) => new AgentError({ message: `cannot pre-trust ${workspace}: ${(error as Error).message}` })
