@@ -2,18 +2,18 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 
 /**
- * The folders Claude Code may key a worktree's trust on in `~/.claude.json`. Its docs say "in a
- * worktree, it uses the main checkout's root", which it derives from the git common dir: for a
- * worktree of a bare clone (hub's layout) that is the folder holding the clone
- * (anthropics/claude-code#27994); its exact-match check (a project with hooks or allow rules)
- * keys on the worktree itself. hub trusts both, each also by its real path, so that whichever
- * key a version uses is there. Read from the worktree's `.git` file, without running git.
+ * The folders Claude Code keys a worktree's trust on in `~/.claude.json`, as read in the bundle of
+ * Claude Code 2.1.332 (docs/CLAUDE-CODE.md): the trust check takes the "canonical root" or walks
+ * up from the folder to its git root (the worktree), and the checks of project settings and MCP
+ * servers take the canonical root alone. The canonical root of a linked worktree is found through
+ * its `.git` file and the common dir: the main checkout when that dir is named `.git`, the common
+ * dir itself for a bare clone (hub's layout). hub trusts both, each also by its real path.
  */
 export const trustKeys = (workspace: string): ReadonlyArray<string> => {
   const keys = [workspace, ...realPath(workspace)]
   const common = commonDir(workspace)
   if (common !== undefined) {
-    const root = path.dirname(common)
+    const root = path.basename(common) === ".git" ? path.dirname(common) : common
     keys.push(root, ...realPath(root))
   }
   return [...new Set(keys)]

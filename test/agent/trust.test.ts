@@ -33,9 +33,9 @@ const bareCloneWorktree = () => {
 }
 
 describe("trustKeys", () => {
-  it("a worktree of a bare clone: the worktree, and the folder holding the clone (the 'main checkout root' Claude Code derives)", () => {
+  it("a worktree of a bare clone: the worktree, and the bare clone itself (the canonical root Claude Code derives)", () => {
     const { bare, worktree } = bareCloneWorktree()
-    expect(trustKeys(worktree)).toEqual([worktree, path.dirname(bare)])
+    expect(trustKeys(worktree)).toEqual([worktree, bare])
   })
 
   it("a path through a symlink is trusted by its real path too", () => {
@@ -43,7 +43,18 @@ describe("trustKeys", () => {
     const link = path.join(dir, "link")
     fs.symlinkSync(path.dirname(worktree), link)
     const viaLink = path.join(link, "TASK-0001")
-    expect(trustKeys(viaLink)).toEqual([viaLink, worktree, path.dirname(bare)])
+    expect(trustKeys(viaLink)).toEqual([viaLink, worktree, bare])
+  })
+
+  it("a worktree of a clone with a checkout: the main checkout", () => {
+    const dir = tempDir()
+    const main = path.join(dir, "main")
+    fs.mkdirSync(main)
+    git(main, "init", "-q", "-b", "main")
+    git(main, "commit", "-q", "--allow-empty", "-m", "first")
+    const worktree = path.join(dir, "wt")
+    git(main, "worktree", "add", "-q", "-b", "topic", worktree)
+    expect(trustKeys(worktree)).toEqual([worktree, main])
   })
 
   it("a folder that is not a worktree is trusted by itself alone", () => {
