@@ -65,7 +65,7 @@ const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefi
     const host = yield* Host
     const lease = yield* host.currentLease
     const claimed = yield* acquireRelease(
-      store.claimNext(config.dispatchCap, lease).pipe(
+      store.claimNext(config.dispatchCap, lease, config.host).pipe(
         inStep("claim"),
         Effect.tap(Option.match({ onNone: () => Effect.void, onSome: (task) => Effect.sync(() => dispatching.add(task)) }))
       ),

@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import { AGENT_STATE_COLUMNS, TASKS_TABLE } from "./migrations.js"
+import { AGENT_STATE_COLUMNS, HOSTS_STATEMENTS, TASKS_TABLE } from "./migrations.js"
 
 /**
  * The PostgreSQL schema, migration for migration the SQLite one (migrations.ts, same ids): the
@@ -76,11 +76,15 @@ const listIndex = run(
 /** As SQLite's 0003: what the current attempt's agent is doing. */
 const agentState = run(...AGENT_STATE_COLUMNS)
 
+/** As SQLite's 0006: where each attempt runs, when it was claimed, and the hosts' leases. */
+const hosts = run(...HOSTS_STATEMENTS)
+
 export const pgMigrations = {
   "0001_init": init,
   "0002_list_index": listIndex,
-  "0003_agent_state": agentState
+  "0003_agent_state": agentState,
+  "0006_hosts": hosts
 } as const
 
 /** The highest id of pgMigrations: a store at it needs no migrator run. */
-export const PG_LATEST_MIGRATION = 3
+export const PG_LATEST_MIGRATION = 6
