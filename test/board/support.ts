@@ -74,7 +74,7 @@ export const request = (
   })
 
 /** The headers a script sends: the board's Host, the Bearer token, and for changes its Origin. */
-export const asScript = (board: ServedBoard, change = false): Record<string, string> => ({
+export const asScript = (board: Pick<ServedBoard, "port" | "token" | "origin">, change = false): Record<string, string> => ({
   host: `127.0.0.1:${board.port}`,
   authorization: `Bearer ${board.token}`,
   "content-type": "application/json",
