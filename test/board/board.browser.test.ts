@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
+import * as http from "node:http"
 import * as path from "node:path"
 import type { Browser, Page } from "playwright-core"
 import { addRepo, hubOk, task, trackedWorld, waitForStatus } from "../support/hubProcess.js"
@@ -158,6 +159,32 @@ describe("the board in a browser", { timeout: 120_000 }, () => {
     expect(await page.locator("main img, main script, aside img, aside iframe, aside svg, aside b").count()).toBe(0)
     expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined()
     expect(await page.locator("[data-detail] [data-field=comments]").textContent()).toContain(`<b onmouseover="window.__pwned=4">bold</b>`)
+  })
+
+  it("a foreign site's page in the same browser cannot change anything: its form POST and its fetch are refused", async () => {
+    const { s, board, page } = await world("board-cross-site")
+    await hubOk(s, ["task", "create", "--title", "keep me"])
+    await card(page, "TASK-0001", "ready").waitFor()
+    // Another origin (localhost on another port is another site): a page that posts a form to
+    // the board as soon as it loads, and reads what a fetch gets back.
+    const target = `${board.origin}/api/tasks/TASK-0001/cancel`
+    const evil = http.createServer((_, res) => {
+      res.setHeader("content-type", "text/html")
+      res.end(`<form id=f method=POST action="${target}" enctype="text/plain"><input name='{"x":"' value='"}'></form>` +
+        `<script>fetch(${JSON.stringify(target)}, {method: "POST", mode: "no-cors", credentials: "include"}).finally(() => document.getElementById("f").submit())</script>`)
+    })
+    await new Promise<void>((resolve) => evil.listen(0, "127.0.0.1", resolve))
+    try {
+      const other = await page.context().newPage()
+      const answered = other.waitForResponse((r) => r.url() === target && r.request().resourceType() === "document")
+      await other.goto(`http://localhost:${(evil.address() as { port: number }).port}/`)
+      // The browser sent no cookie (SameSite=Strict) and a foreign Origin: refused either way.
+      expect([401, 403]).toContain((await answered).status())
+    } finally {
+      evil.close()
+    }
+    expect(task(s, "TASK-0001").status).toBe("ready")
+    expect(await card(page, "TASK-0001").getAttribute("data-status")).toBe("ready")
   })
 
   it("shows the CLI's refusals as one line, and changes nothing", async () => {
