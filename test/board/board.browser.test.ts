@@ -71,6 +71,8 @@ describe("the board in a browser", { timeout: 120_000 }, () => {
     const agent = `printf 'agent says: %s\\n' "$HUB_TASK_ID"; until [ -e go ]; do sleep 0.1; done; printf 'and later: done\\n'; sleep 600`
     await hubOk(s, ["dispatch"], { HUB_AGENT_COMMAND: agent })
     await card(page, "TASK-0001", "in-progress").waitFor()
+    // The agent's state and its age, on the card.
+    await expect.poll(() => card(page, "TASK-0001").locator("[data-field=state]").textContent()).toMatch(/^(starting|busy|idle) · \d+s$/)
     await card(page, "TASK-0001").click()
     const pane = page.locator("[data-pane]")
     await expect.poll(() => pane.textContent(), { timeout: 15_000 }).toContain("agent says: TASK-0001")
@@ -89,9 +91,12 @@ describe("the board in a browser", { timeout: 120_000 }, () => {
 
   it("ready, retry, comment and create from the page reach the store; the detail shows the history with reasons", async () => {
     const { s, page } = await world("board-actions")
-    await hubOk(s, ["task", "create", "--title", "waiting in the backlog", "--status", "backlog", "--description", "the details"])
+    await hubOk(s, ["task", "create", "--title", "waiting in the backlog", "--status", "backlog", "--description", "the details", "--link", "https://example.com/issues/7"])
     await card(page, "TASK-0001", "backlog").click()
     await expect.poll(() => page.locator("[data-detail] [data-field=description]").textContent()).toBe("the details")
+    expect(await page.locator("[data-detail] [data-field=links] a").evaluateAll((a) => a.map((e) => [e.textContent, e.getAttribute("href")]))).toEqual([
+      ["https://example.com/issues/7", "https://example.com/issues/7"]
+    ])
     expect(await page.locator("[data-detail] [data-action]").evaluateAll((b) => b.map((e) => e.getAttribute("data-action")))).toEqual(["ready", "cancel"])
     await page.locator("[data-detail] [data-action=ready]").click()
     await waitForStatus(s, "TASK-0001", "ready")

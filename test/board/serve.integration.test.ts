@@ -10,7 +10,7 @@ import * as net from "node:net"
 import * as path from "node:path"
 import { hubOk, spawnHub, task, trackedWorld, waitForStatus } from "../support/hubProcess.js"
 import { waitFor } from "../support/sandbox.js"
-import { asScript, firstLine, request, startBoard } from "./support.js"
+import { asScript, firstLine, readEvents, request, startBoard } from "./support.js"
 
 const { sandbox, running } = trackedWorld()
 
@@ -175,10 +175,14 @@ describe("hub daemon serves the board", { timeout: 120_000 }, () => {
     expect(await waitFor(() => /info board: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+\n/.test(stderr), 30_000)).toBe(true)
     const url = new URL(/board: (\S+)/.exec(stderr)![1]!)
     const board = { port: Number(url.port), token: url.searchParams.get("token")!, origin: url.origin }
+    // The daemon's own writes reach its board's stream (no other process pokes here).
+    const dispatched = readEvents(board.port, asScript(board), (text) => /"id":"TASK-0001"[^}]*"status":"in-progress"/.test(text))
+    expect(await dispatched.first).toBe(`{"tasks":[]}`)
     // A task created through the daemon's board wakes the daemon at once (it dispatches it).
     const created = await request(board.port, { method: "POST", path: "/api/tasks", headers: asScript(board, true), body: `{"title":"via the daemon's board"}` })
     expect(created.status).toBe(201)
     expect((await waitForStatus(s, "TASK-0001", "in-progress", 30_000)).status).toBe("in-progress")
+    expect(await dispatched.held).toBe(true)
     const listed = JSON.parse((await request(board.port, { path: "/api/tasks", headers: asScript(board) })).body)
     expect(listed.tasks).toEqual([expect.objectContaining({ id: "TASK-0001", title: "via the daemon's board" })])
     expect(stderr.match(/board: /g)).toHaveLength(1)

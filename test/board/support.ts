@@ -80,3 +80,32 @@ export const asScript = (board: Pick<ServedBoard, "port" | "token" | "origin">, 
   "content-type": "application/json",
   ...(change ? { origin: board.origin } : {})
 })
+
+/**
+ * Reads the board's event stream until `until` holds for what arrived (or `ms` pass). `first`
+ * resolves with the stream's first event (what the board held when the stream opened), `held`
+ * with whether `until` came to hold. The stream is closed either way.
+ */
+export const readEvents = (port: number, headers: Record<string, string>, until: (text: string) => boolean, ms = 30_000) => {
+  let text = ""
+  let firstEvent: (event: string) => void = () => {}
+  const first = new Promise<string>((resolve) => (firstEvent = resolve))
+  const held = new Promise<boolean>((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port, path: "/api/events", headers }, (res) => {
+      res.setEncoding("utf8").on("data", (d: string) => {
+        text += d
+        const event = /event: tasks\ndata: (.*)\n\n/.exec(text)
+        if (event) firstEvent(event[1]!)
+        if (until(text)) finish(true)
+      })
+    })
+    const timer = setTimeout(() => finish(false), ms)
+    const finish = (ok: boolean) => {
+      clearTimeout(timer)
+      req.destroy()
+      resolve(ok)
+    }
+    req.on("error", (error) => (text === "" ? reject(error) : undefined))
+  })
+  return { first, held }
+}
