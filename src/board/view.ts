@@ -28,7 +28,7 @@ export interface Card {
   readonly status: TaskStatus
   readonly repo: string | null
   /** A task's priority when the store keeps one (null otherwise). */
-  readonly priority: number | null
+  readonly priority: number | string | null
   readonly agent_state: string | null
   readonly agent_state_at: string | null
   readonly updated_at: string
@@ -36,9 +36,9 @@ export interface Card {
 }
 
 /** A field another version of the store may add (priority): read if it is there. */
-const priorityOf = (task: object): number | null => {
+const priorityOf = (task: object): number | string | null => {
   const value = (task as { readonly priority?: unknown }).priority
-  return typeof value === "number" ? value : null
+  return typeof value === "number" || typeof value === "string" ? value : null
 }
 
 export const cardOf = (task: StoredTask): Card => ({

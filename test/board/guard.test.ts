@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type Asked, check } from "../../src/board/guard.js"
-import { actionsFor } from "../../src/board/view.js"
 
 const board = { port: 4820, token: "t".repeat(43) }
 const asked = (over: Partial<Asked>): Asked => ({
@@ -49,22 +48,6 @@ describe("the board's guard", () => {
     expect(check(asked({ url: `/x?a=1&token=${board.token}&b=2`, authorization: undefined }), board)).toEqual({
       _tag: "Redirect",
       location: "/x?a=1&b=2"
-    })
-  })
-})
-
-describe("the board's buttons", () => {
-  it("are the transition table's moves for a person, status by status", () => {
-    expect(Object.fromEntries(["backlog", "ready", "in-progress", "blocked", "in-review", "done", "failed", "cancelled"].map((s) =>
-      [s, actionsFor(s as never)]))).toEqual({
-      backlog: ["ready", "cancel"],
-      ready: ["cancel"],
-      "in-progress": ["cancel"],
-      blocked: ["ready", "cancel"],
-      "in-review": ["ready", "cancel"],
-      done: [],
-      failed: ["cancel", "retry"],
-      cancelled: []
     })
   })
 })

@@ -88,7 +88,7 @@ const drawCard = (task) => {
     el("span", { class: "id", text: task.id }),
     el("span", { class: `kind ${task.kind}`, text: task.kind }),
     task.repo ? el("span", { class: "repo", text: task.repo }) : null,
-    task.priority !== null && task.priority !== undefined ? el("span", { class: "priority", text: `p${task.priority}` }) : null,
+    task.priority !== null && task.priority !== undefined ? el("span", { class: "priority", text: typeof task.priority === "number" ? `p${task.priority}` : String(task.priority) }) : null,
     state
   ])
   const card = el("article", { class: "card", tabIndex: 0, "data-task-id": task.id, "data-status": task.status }, [
