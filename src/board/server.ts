@@ -7,7 +7,7 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Data, Effect, type Scope } from "effect"
+import { Data, Effect } from "effect"
 import * as http from "node:http"
 import { causeMessage, messageOf } from "../shared/messages.js"
 import { type Feed, makeFeed } from "./feed.js"
@@ -83,10 +83,10 @@ const routes = (feed: Feed) => {
     ),
     HttpRouter.post(
       "/api/tasks",
-      (Effect.gen(function* () {
+      Effect.gen(function* () {
         const body = yield* HttpServerRequest.schemaBodyJson(CreateBody)
         return json({ task: yield* createTask(body) }, 201)
-      }))
+      })
     ),
     HttpRouter.get("/api/tasks/:id", Effect.map(Effect.flatMap(idParam, detail), (d) => json(d))),
     HttpRouter.get("/api/tasks/:id/pane", Effect.map(Effect.flatMap(idParam, pane), (p) => json(p))),
@@ -159,5 +159,3 @@ export const serveBoard = (options: { readonly port: number; readonly token: str
     yield* server.serve(app)
     return { port, url: `http://127.0.0.1:${port}/?token=${options.token}` } satisfies ServedBoard
   })
-
-export type ServeBoard = Effect.Effect<ServedBoard, BoardError, Scope.Scope>
