@@ -70,7 +70,9 @@ export const Task = Schema.Struct({
   agent_state: Schema.NullOr(AgentState),
   /** When `agent_state` last changed. */
   agent_state_at: Schema.NullOr(Schema.String),
-  agent_state_reason: Schema.NullOr(Schema.String)
+  agent_state_reason: Schema.NullOr(Schema.String),
+  /** The machine (HUB_HOST) the current attempt runs on, or ran on; null until the first claim. */
+  host: Schema.NullOr(Schema.String)
 })
 export type Task = typeof Task.Type
 

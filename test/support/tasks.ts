@@ -28,5 +28,6 @@ export const aTask = (patch: Partial<Task> = {}): Task => ({
   agent_state: null,
   agent_state_at: null,
   agent_state_reason: null,
+  host: null,
   ...patch
 })
