@@ -4,6 +4,7 @@
  * as `hub task create` checks its options.
  */
 import { Effect, Either, Option, Schema } from "effect"
+import { HubConfig } from "../config.js"
 import { changeStatus } from "../dispatch/taskActions.js"
 import { InvalidInput } from "../domain/errors.js"
 import { parseTaskId } from "../domain/input.js"
@@ -84,13 +85,17 @@ export const detail = (input: string) =>
     return detailOf(task, yield* store.events(id))
   })
 
-/** The agent's screen: the pane of the task's recorded window, on its own tmux server. */
+/**
+ * The agent's screen: the pane of the task's recorded window, on its own tmux server. An agent
+ * of another host runs on that machine's tmux: this one's is never asked about it.
+ */
 export const pane = (input: string) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
     const task = yield* store.get(yield* idOf(input))
-    const live = ownsAgent(task.status) && task.window_id !== null
-    if (!live || task.window_id === null) return { id: task.id, live: false, pane: null }
+    const { host } = yield* HubConfig
+    const here = task.host === null || task.host === host
+    if (!here || !ownsAgent(task.status) || task.window_id === null) return { id: task.id, live: false, pane: null }
     const terminal = yield* Terminal
     const shown = yield* terminal.capture({ windowId: task.window_id, socket: task.tmux_socket }, PANE_LINES)
     return { id: task.id, live: Option.isSome(shown), pane: Option.getOrNull(shown) }

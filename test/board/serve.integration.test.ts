@@ -165,6 +165,25 @@ describe("the board's refusals", { timeout: 120_000 }, () => {
   })
 })
 
+describe("the pane", { timeout: 120_000 }, () => {
+  it("is this host's agent's screen; another host's agent is never looked for on this host's tmux", async () => {
+    const s = sandbox("board-pane-host")
+    await hubOk(s, ["task", "create", "--title", "printing"])
+    await hubOk(s, ["dispatch"], { HUB_HOST: "here", HUB_AGENT_COMMAND: "echo 'on the screen'; sleep 600" })
+    const here = await startBoard(s, running, { HUB_HOST: "here" })
+    const pane = async (board: typeof here) =>
+      JSON.parse((await request(board.port, { path: "/api/tasks/1/pane", headers: asScript(board) })).body) as { live: boolean; pane: string | null }
+    let seen = await pane(here)
+    for (const end = Date.now() + 15_000; !seen.pane?.includes("on the screen") && Date.now() < end;) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      seen = await pane(here)
+    }
+    expect(seen).toMatchObject({ live: true, pane: expect.stringContaining("on the screen") })
+    const elsewhere = await startBoard(s, running, { HUB_HOST: "elsewhere" })
+    expect(await pane(elsewhere)).toEqual({ id: "TASK-0001", live: false, pane: null })
+  })
+})
+
 describe("hub daemon serves the board", { timeout: 120_000 }, () => {
   it("logs `board: <URL>` once, and the board is live while the daemon dispatches", async () => {
     const s = sandbox("board-daemon")

@@ -227,6 +227,7 @@ const openDetail = async (id) => {
   detail.dataset.detailStatus = task.status
   field("title").textContent = `${task.id}  ${task.title}`
   field("meta").textContent = [task.status, task.kind, task.repo ?? "no repo", `attempt ${task.attempt}`,
+    task.host ? `on ${task.host}` : null,
     task.agent_state ? `agent ${task.agent_state}${task.agent_state_reason ? ` (${task.agent_state_reason})` : ""}` : null]
     .filter(Boolean).join(" · ")
   const error = field("error")
