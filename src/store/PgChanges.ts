@@ -3,8 +3,8 @@ import { Effect, Layer } from "effect"
 import * as os from "node:os"
 import pg from "pg"
 import { HubConfig } from "../config.js"
-import { listenForPokes, type Listener } from "../shared/wake.js"
-import { Changes } from "./Changes.js"
+import type { Listener } from "../shared/wake.js"
+import { Changes, localChanges } from "./Changes.js"
 import { PG_CONNECT_TIMEOUT_MS } from "./Pg.js"
 
 /** The channel every hub process on one PostgreSQL queue announces its changes on. */
@@ -100,10 +100,10 @@ export const listenForChanges = (url: string, onChange: () => void, options: { r
 }
 
 /**
- * Changes on a PostgreSQL queue, across processes and machines: announced with pg_notify (sent
- * as a query: @effect/sql-pg's `notify` is broken, see PITFALLS.md), heard by one listener per
- * process, and, for the hooks of this machine's agents (which do not open the database), by the
- * wake sockets in HUB_HOME as well.
+ * Changes on a PostgreSQL queue, across processes and machines: this machine's wake sockets
+ * (localChanges: the hooks of its agents poke them without opening the database, and a board
+ * hears its own process's writes), and pg_notify (sent as a query: @effect/sql-pg's `notify` is
+ * broken, see PITFALLS.md) heard by one listener per subscription on every machine.
  */
 export const PgChangesLive = (url: string) =>
   Layer.effect(
@@ -111,25 +111,20 @@ export const PgChangesLive = (url: string) =>
     Effect.gen(function* () {
       const config = yield* HubConfig
       const sql = yield* SqlClient.SqlClient
+      const local = localChanges(config.home)
+      const overPostgres = (onChange: () => void) =>
+        Effect.acquireRelease(
+          Effect.sync(() => listenForChanges(url, onChange)),
+          (listener) => Effect.sync(listener.close)
+        )
       return Changes.of({
-        announce: sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${self})`.pipe(
-          Effect.timeout("1 second"),
-          Effect.ignore
+        announce: Effect.zipRight(
+          local.announce,
+          sql`SELECT pg_notify(${CHANGES_CHANNEL}, ${self})`.pipe(Effect.timeout("1 second"), Effect.ignore)
         ),
-        subscribe: (onChange) =>
-          Effect.gen(function* () {
-            yield* Effect.acquireRelease(
-              Effect.sync(() => listenForChanges(url, onChange)),
-              (listener) => Effect.sync(listener.close)
-            )
-            yield* Effect.acquireRelease(
-              Effect.tryPromise({
-                try: () => listenForPokes(config.home, onChange),
-                catch: (error) => (error instanceof Error ? error : new Error(String(error)))
-              }),
-              (listener) => Effect.sync(listener.close)
-            )
-          })
+        subscribe: (onChange) => Effect.zipRight(overPostgres(onChange), local.subscribe(onChange)),
+        subscribeAll: (onChange) => Effect.zipRight(overPostgres(onChange), local.subscribeAll(onChange)),
+        wakeHere: local.wakeHere
       })
     })
   )
