@@ -388,7 +388,7 @@ export const makeTaskStore = Effect.gen(function* () {
   const claimNext = (cap: number, lease: Lease, host: string) =>
     Effect.gen(function* () {
       const at = yield* now
-      const claim = (lockRows: Statement.Fragment) => sql`
+      const claim = () => sql`
         UPDATE tasks SET status = ${CLAIMED}, attempt = attempt + 1, rev = rev + 1,
                host = ${host}, claimed_at = ${at},
                lease_pid = ${lease.pid}, lease_start = ${lease.start}, error = NULL,
@@ -397,24 +397,23 @@ export const makeTaskStore = Effect.gen(function* () {
                agent_state = NULL, agent_state_at = NULL, agent_state_reason = NULL,
                agent_active_at = NULL, agent_signals_read = 0,
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
-        WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1 ${lockRows})
+        WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1)
           AND (SELECT count(*) FROM tasks WHERE host = ${host} AND status = ${CLAIMED}) < ${cap}
         RETURNING *`
       return yield* changedTask(sql.onDialectOrElse({
         // The cap check and the claim are one statement, so one write lock covers both. The cap
         // is per host: only this host's in-progress tasks count.
-        orElse: () => claim(sql``),
+        orElse: claim,
         // Claims skip the rows other writers hold (SKIP LOCKED) and are serialized among one
         // host's claims by an advisory lock on the host's name, held to the commit and taken
         // before the UPDATE's snapshot: each claim counts the host's in-progress tasks after the
         // claims before it committed, so concurrent claims cannot exceed the host's cap. Two
-        // hosts' claims do not wait for each other (beyond a row one of them holds).
+        // hosts' claims do not wait for each other (beyond a row one of them holds). One round
+        // trip: the lock and the same UPDATE (with FOR UPDATE SKIP LOCKED) inside hub_claim
+        // (migrations.pg.ts, 0006), in the statement's own transaction.
         pg: () =>
-          sql.withTransaction(
-            sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK}, hashtext(${host}))`.pipe(
-              Effect.zipRight(claim(sql`FOR UPDATE SKIP LOCKED`))
-            )
-          )
+          sql`SELECT * FROM hub_claim(${cap}, ${host}, ${lease.pid}, ${lease.start}, ${at},
+                                      ${`{${CLAIMABLE.join(",")}}`}::text[], ${CLAIMED}, ${CLAIM_LOCK})`
       }))
     }).pipe(Effect.withSpan("TaskStore.claimNext"))
 

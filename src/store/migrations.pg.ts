@@ -76,8 +76,35 @@ const listIndex = run(
 /** As SQLite's 0003: what the current attempt's agent is doing. */
 const agentState = run(...AGENT_STATE_COLUMNS)
 
-/** As SQLite's 0006: where each attempt runs, when it was claimed, and the hosts' leases. */
-const hosts = run(...HOSTS_STATEMENTS)
+/**
+ * As SQLite's 0006: where each attempt runs, when it was claimed, and the hosts' leases; and the
+ * claim as one round trip. It takes the host's advisory lock, then claims in a statement of its
+ * own (a PL/pgSQL statement takes a fresh snapshot, after the lock): the lock is held only while
+ * the server works, never across a round trip to a client waiting for a core. Its SET list is
+ * TaskStore.claimNext's (keep them alike); the statuses come in as arguments, from the
+ * transition table.
+ */
+const hosts = run(
+  ...HOSTS_STATEMENTS,
+  `CREATE FUNCTION hub_claim(p_cap integer, p_host text, p_lease_pid integer, p_lease_start text, p_at text,
+                             p_claimable text[], p_claimed text, p_lock integer)
+   RETURNS SETOF tasks LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_advisory_xact_lock(p_lock, hashtext(p_host));
+    RETURN QUERY
+    UPDATE tasks SET status = p_claimed, attempt = attempt + 1, rev = rev + 1,
+           host = p_host, claimed_at = p_at,
+           lease_pid = p_lease_pid, lease_start = p_lease_start, error = NULL,
+           window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
+           tmux_session = NULL, workspace_fresh = 0, started_at = NULL,
+           agent_state = NULL, agent_state_at = NULL, agent_state_reason = NULL,
+           agent_active_at = NULL, agent_signals_read = 0,
+           change_actor = 'dispatcher', change_reason = 'claimed', updated_at = p_at
+    WHERE tasks.seq = (SELECT t.seq FROM tasks t WHERE t.status = ANY (p_claimable) ORDER BY t.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+      AND (SELECT count(*) FROM tasks t WHERE t.host = p_host AND t.status = p_claimed) < p_cap
+    RETURNING tasks.*;
+  END $$`
+)
 
 export const pgMigrations = {
   "0001_init": init,
