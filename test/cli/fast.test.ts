@@ -37,11 +37,13 @@ describe("parseFast: the forms the fast path takes", () => {
       description: "",
       link: [],
       status: "ready",
+      priority: "normal",
+      after: [],
       json: false
     })
     expect(parseFast(argv(
       "task", "create", "--json", "--title", "t", "--kind", "review", "--repo", "a/b", "--description", "d e",
-      "--link", "https://a", "--link", "https://b", "--status", "backlog"
+      "--link", "https://a", "--link", "https://b", "--status", "backlog", "--priority", "high", "--after", "1", "--after", "TASK-0002"
     ))).toEqual({
       command: "create",
       title: "t",
@@ -50,6 +52,8 @@ describe("parseFast: the forms the fast path takes", () => {
       description: "d e",
       link: ["https://a", "https://b"],
       status: "backlog",
+      priority: "high",
+      after: ["1", "TASK-0002"],
       json: true
     })
   })

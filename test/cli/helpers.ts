@@ -243,7 +243,7 @@ export const bulkInsert = (sandbox: Sandbox, count: number, title: (n: number) =
     })()
   })
 
-/** The fields issue 3 promises on every task in JSON. */
+/** The fields issues 3 and 13 promise on every task in JSON. */
 export const TASK_FIELDS = [
   "id",
   "title",
@@ -257,7 +257,10 @@ export const TASK_FIELDS = [
   "session_id",
   "error",
   "created_at",
-  "updated_at"
+  "updated_at",
+  // issue 13
+  "priority",
+  "after"
 ] as const
 
 export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/

@@ -142,7 +142,7 @@ describe("hub task list", () => {
     expect(text.trimEnd().split("\n")).toHaveLength(1 + visible.length)
     for (const id of visible) expect(text).toContain(id)
     for (const id of [cancelledOld, doneOld, failedOld]) expect(text).not.toContain(id)
-    expect(text).toMatch(new RegExp(`${backlog}\\s+backlog\\s+implement\\s+-\\s+in the backlog`))
+    expect(text).toMatch(new RegExp(`${backlog}\\s+backlog\\s+normal\\s+implement\\s+-\\s+in the backlog`))
     const all = ok(await hub(s.sb, ["task", "list", "--all"]))
     for (const id of [cancelledOld, doneOld, failedOld]) expect(all).toContain(id)
 

@@ -28,5 +28,7 @@ export const aTask = (patch: Partial<Task> = {}): Task => ({
   agent_state: null,
   agent_state_at: null,
   agent_state_reason: null,
+  priority: "normal",
+  after: [],
   ...patch
 })
