@@ -199,7 +199,8 @@ export const dbSnapshot = (sandbox: Sandbox): string =>
     ? withDb(sandbox, (db) =>
       JSON.stringify({
         tasks: db.prepare("SELECT * FROM tasks ORDER BY seq").all(),
-        events: db.prepare("SELECT * FROM events ORDER BY id").all()
+        events: db.prepare("SELECT * FROM events ORDER BY id").all(),
+        deps: db.prepare("SELECT * FROM task_deps ORDER BY task_seq, dep_seq").all()
       }))
     : "no database"
 
