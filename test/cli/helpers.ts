@@ -9,8 +9,8 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
-import { expect } from "@effect/vitest"
-import { BIN, type HubResult, ROOT, type Sandbox } from "../support/sandbox.js"
+import { afterAll, beforeAll, expect } from "@effect/vitest"
+import { BIN, type HubResult, makeSandbox, ROOT, type Sandbox } from "../support/sandbox.js"
 
 // ---------------------------------------------------------------------------------------------
 // Building the bin once per run
@@ -74,6 +74,16 @@ export const ensureBuilt = async (): Promise<void> => {
       fs.rmSync(lock, { recursive: true, force: true })
     }
   }
+}
+
+/** One sandbox per describe block; the tests inside work on the ids they create. */
+export const sandboxFor = (name: string) => {
+  const holder = {} as { sb: Sandbox }
+  beforeAll(() => {
+    holder.sb = makeSandbox(name)
+  })
+  afterAll(() => holder.sb?.dispose())
+  return holder
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,20 +3,10 @@
  * edit`, what `task show`, `task list` and `hub status` say of a task that waits, and the
  * refusals (exit 1 or 2, one line, nothing created or changed).
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { makeSandbox, type Sandbox } from "../support/sandbox.js"
-import { create, dbSnapshot, ensureBuilt, eventsJson, failsWith, forceStatus, hub, ok, okJson, showJson } from "./helpers.js"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
+import { create, dbSnapshot, ensureBuilt, eventsJson, failsWith, forceStatus, hub, ok, okJson, sandboxFor, showJson } from "./helpers.js"
 
 beforeAll(ensureBuilt, 180_000)
-
-const sandboxFor = (name: string) => {
-  const holder = {} as { sb: Sandbox }
-  beforeAll(() => {
-    holder.sb = makeSandbox(name)
-  })
-  afterAll(() => holder.sb?.dispose())
-  return holder
-}
 
 /** The line of `text` (a table) that starts with `id`. */
 const rowOf = (text: string, id: string) => text.split("\n").find((line) => line.startsWith(`${id} `))

@@ -3,10 +3,9 @@
  * the exit code of `hub task create|list|show|get|ready|cancel|retry|report|comment|link|events`.
  * (Bad input of every kind is in errors.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { makeSandbox, type Sandbox } from "../support/sandbox.js"
 import {
   age,
   bulkInsert,
@@ -19,21 +18,12 @@ import {
   ISO_TIME,
   ok,
   okJson,
+  sandboxFor,
   showJson,
   TASK_FIELDS
 } from "./helpers.js"
 
 beforeAll(ensureBuilt, 180_000)
-
-/** One sandbox per describe block; the tests inside work on the ids they create. */
-const sandboxFor = (name: string) => {
-  const holder = {} as { sb: Sandbox }
-  beforeAll(() => {
-    holder.sb = makeSandbox(name)
-  })
-  afterAll(() => holder.sb?.dispose())
-  return holder
-}
 
 describe("hub task create", () => {
   const s = sandboxFor("cli-create")
