@@ -21,6 +21,8 @@ describe("HubConfig defaults", () => {
         tmuxSession: "hub",
         agentCommand: Option.none(),
         dispatchCap: 1,
+        host: os.hostname(),
+        hostLeaseMs: 120_000,
         tmuxTimeoutMs: 5_000,
         gitTimeoutMs: 120_000,
         idleAfterMs: 120_000,
@@ -44,8 +46,10 @@ describe("HubConfig defaults", () => {
         HUB_TMUX_SOCKET: "",
         HUB_TMUX_SESSION: " ",
         HUB_AGENT_COMMAND: "",
-        HUB_BIN_DIR: ""
+        HUB_BIN_DIR: "",
+        HUB_HOST: " "
       })
+      expect(settings.host).toBe(os.hostname())
       expect(settings.home).toBe("/home/u/.hub")
       expect(settings.tmuxSocket).toEqual(Option.none())
       expect(settings.tmuxSession).toBe("hub")
@@ -64,6 +68,8 @@ describe("HubConfig from the environment", () => {
         HUB_TMUX_SESSION: "work",
         HUB_AGENT_COMMAND: "sleep 600",
         HUB_DISPATCH_CAP: "3",
+        HUB_HOST: "build-7.example",
+        HUB_HOST_LEASE: "45s",
         HUB_TMUX_TIMEOUT: "250",
         HUB_GIT_TIMEOUT: "9000",
         HUB_IDLE_AFTER: "90s",
@@ -77,6 +83,8 @@ describe("HubConfig from the environment", () => {
         tmuxSession: "work",
         agentCommand: Option.some("sleep 600"),
         dispatchCap: 3,
+        host: "build-7.example",
+        hostLeaseMs: 45_000,
         tmuxTimeoutMs: 250,
         gitTimeoutMs: 9000,
         idleAfterMs: 90_000,
@@ -138,7 +146,12 @@ describe("HubConfig refuses bad numbers", () => {
     ["HUB_GIT_TIMEOUT", "many"],
     ["HUB_IDLE_AFTER", "soon"],
     ["HUB_IDLE_AFTER", "0"],
-    ["HUB_STALL_AFTER", "5 minutes"]
+    ["HUB_STALL_AFTER", "5 minutes"],
+    ["HUB_HOST_LEASE", "0"],
+    ["HUB_HOST_LEASE", "soon"],
+    ["HUB_HOST", "two words"],
+    ["HUB_HOST", "a;b"],
+    ["HUB_HOST", "-dash-first"]
   ]
 
   it.effect.each(BAD)("%s=%j is a ConfigError naming the variable", ([name, value]) =>
@@ -146,6 +159,18 @@ describe("HubConfig refuses bad numbers", () => {
       const error = yield* readError({ HOME: "/home/u", [name]: value })
       expect(ConfigError.isConfigError(error)).toBe(true)
       expect(String(error)).toContain(name)
+    }))
+
+  it.effect("a bad HUB_HOST says what a host name may hold", () =>
+    Effect.gen(function* () {
+      const error = yield* readError({ HOME: "/home/u", HUB_HOST: "my host" })
+      expect(String(error)).toContain("HUB_HOST must be a name of letters, digits, '.', '_' and '-' (got 'my host')")
+    }))
+
+  it.effect.each(["laptop", "build-7.example.com", "ci_runner_2", " padded "])("HUB_HOST=%j is accepted (trimmed)", (value) =>
+    Effect.gen(function* () {
+      const settings = yield* read({ HOME: "/home/u", HUB_HOST: value })
+      expect(settings.host).toBe(value.trim())
     }))
 
   it.effect("a zero cap says it must be positive", () =>
@@ -187,6 +212,8 @@ describe("HubConfigFrom and hubPaths", () => {
       expect(settings.binDir).toEqual(Option.none())
       expect(settings.tmuxTimeoutMs).toBe(5_000)
       expect(settings.gitTimeoutMs).toBe(120_000)
+      expect(settings.host).toBe(os.hostname())
+      expect(settings.hostLeaseMs).toBe(120_000)
     }))
 
   it.effect("HubConfigFrom keeps the overrides", () =>

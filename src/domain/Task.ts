@@ -75,6 +75,8 @@ export const Task = Schema.Struct({
   /** When `agent_state` last changed. */
   agent_state_at: Schema.NullOr(Schema.String),
   agent_state_reason: Schema.NullOr(Schema.String),
+  /** The machine (HUB_HOST) the current attempt runs on, or ran on; null until the first claim. */
+  host: Schema.NullOr(Schema.String),
   /** How soon dispatch takes it (issue 13): high, then normal, then low; the oldest first. */
   priority: TaskPriority,
   /** The tasks this one waits for: it is not claimed until every one of them is `done`. Fixed at creation. */

@@ -10,7 +10,7 @@ import { Effect, Option, TestClock } from "effect"
 import type { TaskPriority } from "../../src/domain/Task.js"
 import type { TaskId } from "../../src/domain/TaskId.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
-import { countEvents, create, createIn, fileSandbox, rawEvents } from "./helpers.js"
+import { countEvents, create, createIn, fileSandbox, HOST, rawEvents } from "./helpers.js"
 
 const lease = { pid: 4242, start: "12345" }
 const { test } = fileSandbox("store-order")
@@ -20,13 +20,13 @@ const claimAll = Effect.gen(function* () {
   const store = yield* TaskStore
   const ids: Array<string> = []
   for (;;) {
-    const claimed = yield* store.claimNext(1_000, lease)
+    const claimed = yield* store.claimNext(1_000, lease, HOST)
     if (Option.isNone(claimed)) return ids
     ids.push(claimed.value.id)
   }
 })
 
-const claimOne = Effect.flatMap(TaskStore, (store) => store.claimNext(1_000, lease)).pipe(
+const claimOne = Effect.flatMap(TaskStore, (store) => store.claimNext(1_000, lease, HOST)).pipe(
   Effect.map(Option.map((task) => task.id))
 )
 
@@ -104,8 +104,8 @@ describe("TaskStore.claimNext: priority, then age", () => {
       const store = yield* TaskStore
       yield* create()
       yield* create({ priority: "high" })
-      expect(Option.map(yield* store.claimNext(1, lease), (t) => t.id)).toEqual(Option.some("TASK-0002"))
-      expect(yield* store.claimNext(1, lease)).toEqual(Option.none())
+      expect(Option.map(yield* store.claimNext(1, lease, HOST), (t) => t.id)).toEqual(Option.some("TASK-0002"))
+      expect(yield* store.claimNext(1, lease, HOST)).toEqual(Option.none())
     }))
 })
 

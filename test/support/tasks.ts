@@ -28,6 +28,7 @@ export const aTask = (patch: Partial<Task> = {}): Task => ({
   agent_state: null,
   agent_state_at: null,
   agent_state_reason: null,
+  host: null,
   priority: "normal",
   after: [],
   ...patch
