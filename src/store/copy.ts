@@ -35,10 +35,13 @@ export const copyToPostgres = (url: string) =>
     const source = yield* Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       // One read transaction: a consistent snapshot while other processes go on writing.
-      return yield* sql.withTransaction(Effect.all({
+      const read = yield* sql.withTransaction(Effect.all({
         tasks: sql<Row>`SELECT * FROM tasks ORDER BY seq`,
-        events: sql<Row>`SELECT * FROM events ORDER BY id`
+        events: sql<Row>`SELECT * FROM events ORDER BY id`,
+        deps: sql<Row>`SELECT * FROM task_deps ORDER BY task_seq, dep_seq`
       }))
+      // priority_rank is computed by each database from priority: never written.
+      return { ...read, tasks: read.tasks.map(({ priority_rank: _, ...row }) => row) }
     }).pipe(Effect.provide(SqlLive), Effect.mapError(failed("cannot read the SQLite store")))
 
     const to = describeUrl(url)
@@ -55,6 +58,9 @@ export const copyToPostgres = (url: string) =>
         yield* sql`SELECT set_config('hub.copying', 'on', true)`
         for (let i = 0; i < source.tasks.length; i += BATCH) {
           yield* sql`INSERT INTO tasks ${sql.insert(source.tasks.slice(i, i + BATCH))}`
+        }
+        for (let i = 0; i < source.deps.length; i += BATCH) {
+          yield* sql`INSERT INTO task_deps ${sql.insert(source.deps.slice(i, i + BATCH))}`
         }
         for (let i = 0; i < source.events.length; i += BATCH) {
           yield* sql`INSERT INTO events ${sql.insert(source.events.slice(i, i + BATCH))}`

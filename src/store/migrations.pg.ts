@@ -77,6 +77,34 @@ const listIndex = run(
 const agentState = run(...AGENT_STATE_COLUMNS)
 
 /**
+ * As SQLite's 0004: a priority (its rank a generated column: STORED, PostgreSQL has no VIRTUAL
+ * ones) and dependencies in task_deps, fixed once a task exists.
+ */
+const workflowOrder = run(
+  `ALTER TABLE tasks ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal'
+    CHECK (priority IN ('high', 'normal', 'low'))`,
+  `ALTER TABLE tasks ADD COLUMN priority_rank INTEGER
+    GENERATED ALWAYS AS (CASE priority WHEN 'high' THEN 0 WHEN 'low' THEN 2 ELSE 1 END) STORED`,
+  `ALTER TABLE tasks ADD COLUMN "after" TEXT NOT NULL DEFAULT '[]'`,
+  `CREATE INDEX tasks_claim_order ON tasks (status, priority_rank, seq)`,
+  `CREATE TABLE task_deps (
+    task_seq INTEGER NOT NULL REFERENCES tasks (seq),
+    dep_seq INTEGER NOT NULL REFERENCES tasks (seq),
+    PRIMARY KEY (task_seq, dep_seq),
+    CHECK (task_seq <> dep_seq)
+  )`,
+  `CREATE INDEX task_deps_dependents ON task_deps (dep_seq, task_seq)`,
+  `CREATE FUNCTION dependencies_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    RAISE EXCEPTION 'dependencies are fixed when a task is created';
+  END $$`,
+  `CREATE TRIGGER task_deps_no_update BEFORE UPDATE ON task_deps FOR EACH ROW EXECUTE FUNCTION dependencies_fixed()`,
+  `CREATE TRIGGER task_deps_no_delete BEFORE DELETE ON task_deps FOR EACH ROW EXECUTE FUNCTION dependencies_fixed()`,
+  `CREATE TRIGGER tasks_after_fixed BEFORE UPDATE OF "after" ON tasks
+    FOR EACH ROW WHEN (NEW."after" <> OLD."after") EXECUTE FUNCTION dependencies_fixed()`
+)
+
+/**
  * As SQLite's 0006: where each attempt runs, when it was claimed, and the hosts' leases; and the
  * claim as one round trip. It takes the host's advisory lock, then claims in a statement of its
  * own (a PL/pgSQL statement takes a fresh snapshot, after the lock): the lock is held only while
@@ -87,7 +115,7 @@ const agentState = run(...AGENT_STATE_COLUMNS)
 const hosts = run(
   ...HOSTS_STATEMENTS,
   `CREATE FUNCTION hub_claim(p_cap integer, p_host text, p_lease_pid integer, p_lease_start text, p_at text,
-                             p_claimable text[], p_claimed text, p_lock integer)
+                             p_claimable text[], p_claimed text, p_lock integer, p_dependency_met text)
    RETURNS SETOF tasks LANGUAGE plpgsql AS $$
   BEGIN
     PERFORM pg_advisory_xact_lock(p_lock, hashtext(p_host));
@@ -100,7 +128,12 @@ const hosts = run(
            agent_state = NULL, agent_state_at = NULL, agent_state_reason = NULL,
            agent_active_at = NULL, agent_signals_read = 0,
            change_actor = 'dispatcher', change_reason = 'claimed', updated_at = p_at
-    WHERE tasks.seq = (SELECT t.seq FROM tasks t WHERE t.status = ANY (p_claimable) ORDER BY t.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+    WHERE tasks.seq = (
+            SELECT t.seq FROM tasks t
+            WHERE t.status = ANY (p_claimable)
+              AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.seq = d.dep_seq
+                              WHERE d.task_seq = t.seq AND p.status <> p_dependency_met)
+            ORDER BY t.priority_rank, t.seq LIMIT 1 FOR UPDATE OF t SKIP LOCKED)
       AND (SELECT count(*) FROM tasks t WHERE t.host = p_host AND t.status = p_claimed) < p_cap
     RETURNING tasks.*;
   END $$`
@@ -110,6 +143,7 @@ export const pgMigrations = {
   "0001_init": init,
   "0002_list_index": listIndex,
   "0003_agent_state": agentState,
+  "0004_workflow_order": workflowOrder,
   "0006_hosts": hosts
 } as const
 

@@ -35,7 +35,7 @@ describe("hub db copy", { timeout: 120_000 }, () => {
   it("copies every task with its history; hub on the copy shows the same; new ids and events continue after the copied ones", async () => {
     await ok(["task", "create", "--title", "first", "--link", "https://example.com/a"])
     await ok(["task", "create", "--title", "second 'quoted' ünïcødé", "--kind", "review", "--status", "backlog", "--description", "two\nlines"])
-    await ok(["task", "create", "--title", "third"])
+    await ok(["task", "create", "--title", "third", "--after", "TASK-0001", "--priority", "high"])
     await ok(["task", "comment", "TASK-0001", "--content", "a comment"])
     await ok(["task", "cancel", "TASK-0003"])
     await ok(["task", "ready", "TASK-0002"])
@@ -46,6 +46,8 @@ describe("hub db copy", { timeout: 120_000 }, () => {
     expect(out).toMatch(/^copied 3 task\(s\) and \d+ event\(s\) from .*hub\.db to 127\.0\.0\.1:\d+\/copy_\w+\n$/)
     const onPg = { HUB_DATABASE_URL: url }
     expect(await everything(onPg)).toEqual(before)
+    // The dependency came along: the claim on the copy waits for TASK-0001 as on SQLite.
+    expect((JSON.parse(await ok(["task", "show", "TASK-0003", "--json"], onPg)) as { readonly after: unknown }).after).toEqual(["TASK-0001"])
 
     // The copy is a store like any other: the next id and event follow the copied ones.
     expect((await ok(["task", "create", "--title", "fourth"], onPg)).trim()).toBe("TASK-0004")

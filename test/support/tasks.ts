@@ -29,5 +29,7 @@ export const aTask = (patch: Partial<Task> = {}): Task => ({
   agent_state_at: null,
   agent_state_reason: null,
   host: null,
+  priority: "normal",
+  after: [],
   ...patch
 })
