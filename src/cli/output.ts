@@ -1,5 +1,7 @@
 import { Data, Effect } from "effect"
 import type { Task, TaskEvent } from "../domain/Task.js"
+import { formatUsage, isNoUsage } from "../domain/Usage.js"
+import type { AttemptUsage } from "../store/attempts.js"
 import type { StoredTask } from "../store/TaskStore.js"
 import { printable } from "./printable.js"
 
@@ -40,7 +42,19 @@ export const taskTable = (tasks: ReadonlyArray<Pick<Task, "id" | "status" | "kin
       tasks.map((t) => [t.id, t.status, t.kind, t.repo ?? "-", flat(t.title)])
     )
 
-export const taskDetail = (task: Task) => {
+/** One line per attempt whose agent left a session or used tokens. */
+const attemptLines = (attempts: ReadonlyArray<AttemptUsage>) =>
+  attempts
+    .filter((a) => a.agent_session_id !== null || !isNoUsage(a))
+    .map((a) => {
+      const notes = [
+        ...(a.resumed_from === null ? [] : [`continued attempt ${a.resumed_from}'s conversation`]),
+        ...(a.agent_session_id === null ? [] : [`agent session ${a.agent_session_id}`])
+      ]
+      return `  attempt ${a.attempt}: ${formatUsage(a)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`
+    })
+
+export const taskDetail = (task: Task, attempts: ReadonlyArray<AttemptUsage> = []) => {
   const lines = [
     `${task.id}  ${flat(task.title)}`,
     `status:      ${task.status}`,
@@ -53,6 +67,9 @@ export const taskDetail = (task: Task) => {
   if (task.session_id) lines.push(`session:     ${task.session_id}`)
   if (task.agent_state) {
     lines.push(`agent:       ${task.agent_state} since ${task.agent_state_at ?? "?"}${task.agent_state_reason ? ` (${printable(flat(task.agent_state_reason))})` : ""}`)
+  }
+  if (!isNoUsage(task.usage) || attempts.length > 0) {
+    lines.push(`tokens:      ${formatUsage(task.usage)}`, ...attemptLines(attempts))
   }
   if (task.window_id) lines.push(`window:      ${task.window_id}${task.pane_pid ? ` (pane pid ${task.pane_pid})` : ""}`)
   if (task.workspace) lines.push(`workspace:   ${task.workspace}`)

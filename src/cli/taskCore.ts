@@ -65,5 +65,5 @@ export const showTask = (o: ShowOptions) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
     const task = yield* store.get(yield* parseId(o.id))
-    yield* o.json ? json(taskJson(task)) : out(taskDetail(task))
+    yield* o.json ? json(taskJson(task)) : out(taskDetail(task, yield* store.attemptUsage(task.id)))
   })

@@ -2,12 +2,14 @@ import { Clock, Effect } from "effect"
 import { Host } from "../host/Host.js"
 import type { AgentState } from "../domain/AgentState.js"
 import type { Task, TaskStatus } from "../domain/Task.js"
+import type { Usage } from "../domain/Usage.js"
 import { ownsAgent, UNFINISHED } from "../domain/transitions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
 import { observeAgent } from "./agentState.js"
 import { describeDead, makeProber } from "./liveness.js"
+import { followUsage } from "./usage.js"
 
 export interface StatusRow {
   readonly id: string
@@ -27,6 +29,8 @@ export interface StatusRow {
   readonly agent_state_reason: string | null
   /** Seconds since the agent last showed life (a hook, or output in its window); null when unknown. */
   readonly active_seconds: number | null
+  /** Tokens the task's agents used, over its attempts (the task JSON's `usage`). */
+  readonly usage: Usage
 }
 
 /** Every non-terminal task, and for in-progress ones what tmux says beside what the store says. */
@@ -35,6 +39,8 @@ export const status = Effect.gen(function* () {
   const host = yield* Host
   const prober = yield* makeProber
   const now = yield* Clock.currentTimeMillis
+  // The tokens each task's agents used so far, current without a daemon (as the state is).
+  yield* followUsage(prober)
   const tasks = (yield* store.list({ all: true, statuses: UNFINISHED }))
   const rows: Array<StatusRow> = []
   for (const task of tasks) {
@@ -51,7 +57,8 @@ export const status = Effect.gen(function* () {
       agent_state: task.agent_state,
       agent_state_at: task.agent_state_at,
       agent_state_reason: task.agent_state_reason,
-      active_seconds: task.agent_active_at === null ? null : seconds(Date.parse(task.agent_active_at))
+      active_seconds: task.agent_active_at === null ? null : seconds(Date.parse(task.agent_active_at)),
+      usage: task.usage
     }
     if (task.status !== "in-progress") {
       rows.push({ ...base, liveness: null, detail: null })

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { AgentState } from "./AgentState.js"
 import { AUTHOR_VALUES, KIND_VALUES, STATUS_VALUES } from "./literals.js"
 import { TaskId } from "./TaskId.js"
+import { Usage } from "./Usage.js"
 
 export const TaskStatus = Schema.Literal(...STATUS_VALUES)
 export type TaskStatus = typeof TaskStatus.Type
@@ -70,7 +71,9 @@ export const Task = Schema.Struct({
   agent_state: Schema.NullOr(AgentState),
   /** When `agent_state` last changed. */
   agent_state_at: Schema.NullOr(Schema.String),
-  agent_state_reason: Schema.NullOr(Schema.String)
+  agent_state_reason: Schema.NullOr(Schema.String),
+  /** Tokens the task's agents used, summed over its attempts (read from their transcripts). */
+  usage: Usage
 })
 export type Task = typeof Task.Type
 

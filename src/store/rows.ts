@@ -1,5 +1,6 @@
 import { Array as Arr, Inspectable, ParseResult, Predicate, Schema, SchemaAST as AST } from "effect"
 import { Actor, Comment, Task, TaskEvent } from "../domain/Task.js"
+import { Usage } from "../domain/Usage.js"
 import { oneLine } from "../shared/messages.js"
 
 /** SQLite has no boolean: 0 or 1 in the column, a boolean in the task. */
@@ -18,6 +19,7 @@ export const TaskRow = Schema.Struct({
   ...Task.fields,
   links: Schema.parseJson(Task.fields.links),
   comments: Schema.parseJson(Schema.Array(Comment)),
+  usage: Schema.parseJson(Usage),
   workspace_fresh: BooleanFromBit,
   rev: Schema.Number,
   // The store's bookkeeping, not in the task's JSON: who made the last change, when the agent

@@ -75,6 +75,7 @@ export type ClaudeLogRecord =
     readonly cancelled?: true
     readonly skipped?: string
   }
+  | { readonly kind: "resume"; readonly at: string; readonly session_id: string; readonly forked: boolean; readonly transcript_lines: number }
   | { readonly kind: "trust"; readonly at: string; readonly trusted: boolean; readonly key: string | null; readonly candidates?: ReadonlyArray<string> }
   | { readonly kind: "dialog"; readonly at: string; readonly dialog: "trust" | "bypass-permissions" }
   | { readonly kind: "run"; readonly at: string; readonly command: string; readonly exitCode?: number | null; readonly error?: string }
