@@ -7,17 +7,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { sessionIdFor } from "../../src/agent/session.js"
-import { type ClaudeStep, FAKE_CLAUDE_BIN, readClaudeLog, waitForRecord, writeScript } from "../support/fakeClaude.js"
+import { type ClaudeStep, readClaudeLog, waitForRecord, withStandIn, writeScript } from "../support/fakeClaude.js"
 import { trackedWorld, waitForStatus } from "../support/hubProcess.js"
 
 const world = trackedWorld()
 
-const withStandIn = (script: string, log: string): NodeJS.ProcessEnv => ({
-  PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}`,
-  HUB_AGENT_COMMAND: undefined,
-  HUB_FAKE_CLAUDE_SCRIPT: script,
-  HUB_FAKE_CLAUDE_LOG: log
-})
 
 const usage = (input_tokens: number, output_tokens: number, cache_read_input_tokens = 0, cache_creation_input_tokens = 0) =>
   ({ input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens })

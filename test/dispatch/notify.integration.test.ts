@@ -28,9 +28,9 @@ const linesOf = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "
 /** Whether the notifiers have claimed every event written so far. */
 const allClaimed = (s: Sandbox) =>
   readDb(s, (db) => {
-    const cursor = db.prepare("SELECT last_event FROM notify_cursor").get() as { last_event: number }
-    const max = db.prepare("SELECT MAX(id) AS id FROM events").get() as { id: number }
-    return cursor.last_event >= max.id
+    const [cursor] = db.prepare("SELECT last_event FROM notify_cursor").all()
+    const [max] = db.prepare("SELECT MAX(id) AS id FROM events").all()
+    return Number(cursor?.last_event) >= Number(max?.id)
   })
 
 describe("HUB_NOTIFY_COMMAND", { timeout: 120_000 }, () => {

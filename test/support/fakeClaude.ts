@@ -125,3 +125,14 @@ export const waitForRecord = async (file: string, check: (r: ClaudeLogRecord) =>
  */
 export const transcriptPathFor = (configDir: string, cwd: string, sessionId: string): string =>
   path.join(configDir, "projects", cwd.replace(/[^A-Za-z0-9]/g, "-"), `${sessionId}.jsonl`)
+
+/**
+ * A hub process's environment in which hub runs its default agent command (the sandbox sets
+ * HUB_AGENT_COMMAND, which this unsets) with the stand-in claude, this script and this log.
+ */
+export const withStandIn = (script: string, log: string): NodeJS.ProcessEnv => ({
+  PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}`,
+  HUB_AGENT_COMMAND: undefined,
+  HUB_FAKE_CLAUDE_SCRIPT: script,
+  HUB_FAKE_CLAUDE_LOG: log
+})
