@@ -237,13 +237,14 @@ export const makeAttemptQueries = Effect.gen(function* () {
   /**
    * Takes every event written since the last claim, in one statement (so two notifying
    * processes never take the same one), and returns those that move a task to `statuses`.
+   * With nothing new it writes nothing (a daemon's idle ticks cost one read).
    */
   const claimNotifications = (statuses: ReadonlyArray<TaskStatus>) =>
     Effect.gen(function* () {
       const rows = yield* sql`
         UPDATE notify_cursor SET prev_event = last_event,
                last_event = (SELECT COALESCE(MAX(id), 0) FROM events)
-        WHERE id = 1
+        WHERE id = 1 AND last_event < (SELECT COALESCE(MAX(id), 0) FROM events)
         RETURNING prev_event, last_event`
       const range = yield* Schema.decodeUnknown(Schema.Array(ClaimedRange))(rows)
       const claimed = range[0]

@@ -141,6 +141,11 @@ const workflowAgents = Effect.gen(function* () {
       PRIMARY KEY (task_id, attempt)
     )`
   yield* sql`CREATE INDEX attempts_open ON attempts (usage_open)`
+  // Agents already at work when hub is upgraded are followed from now on.
+  yield* sql`
+    INSERT INTO attempts (task_id, attempt)
+    SELECT id, attempt FROM tasks
+    WHERE started_at IS NOT NULL AND status IN ('in-progress', 'blocked', 'in-review')`
   yield* sql`
     CREATE TABLE usage_messages (
       task_id TEXT NOT NULL,
