@@ -45,7 +45,7 @@ export const taskTable = (tasks: ReadonlyArray<Pick<Task, "id" | "status" | "kin
 /** One line per attempt whose agent left a session or used tokens. */
 const attemptLines = (attempts: ReadonlyArray<AttemptUsage>) =>
   attempts
-    .filter((a) => a.agent_session_id !== null || !isNoUsage(a))
+    .filter((a) => a.agent_session_id !== null || a.resumed_from !== null || !isNoUsage(a))
     .map((a) => {
       const notes = [
         ...(a.resumed_from === null ? [] : [`continued attempt ${a.resumed_from}'s conversation`]),
@@ -68,9 +68,9 @@ export const taskDetail = (task: Task, attempts: ReadonlyArray<AttemptUsage> = [
   if (task.agent_state) {
     lines.push(`agent:       ${task.agent_state} since ${task.agent_state_at ?? "?"}${task.agent_state_reason ? ` (${printable(flat(task.agent_state_reason))})` : ""}`)
   }
-  if (!isNoUsage(task.usage) || attempts.length > 0) {
-    lines.push(`tokens:      ${formatUsage(task.usage)}`, ...attemptLines(attempts))
-  }
+  // Only where hub read something: an agent without a transcript has no tokens to show.
+  const perAttempt = attemptLines(attempts)
+  if (!isNoUsage(task.usage) || perAttempt.length > 0) lines.push(`tokens:      ${formatUsage(task.usage)}`, ...perAttempt)
   if (task.window_id) lines.push(`window:      ${task.window_id}${task.pane_pid ? ` (pane pid ${task.pane_pid})` : ""}`)
   if (task.workspace) lines.push(`workspace:   ${task.workspace}`)
   if (task.error) lines.push(`error:       ${task.error}`)
