@@ -63,7 +63,13 @@ export const makeNotifier = Effect.gen(function* () {
         }
       })
     )
-  yield* Queue.take(queue).pipe(Effect.flatMap(send), Effect.forever, Effect.forkScoped)
+  // One run at a time; whatever one run does (even a defect), the worker goes on with the next.
+  yield* Queue.take(queue).pipe(
+    Effect.flatMap((event) =>
+      send(event).pipe(Effect.catchAllDefect((defect) => Effect.logWarning(`notify ${event.task_id}: ${String(defect)}`)))),
+    Effect.forever,
+    Effect.forkScoped
+  )
 
   const pass = Effect.gen(function* () {
     const events = yield* store.claimNotifications(NOTIFY_STATUSES)

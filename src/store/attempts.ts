@@ -12,7 +12,11 @@ import { messageOf } from "../shared/messages.js"
  * `usage_messages`), and the notifier's claim on the history.
  */
 
-/** An attempt whose agent's transcript reconcile still follows, with its task as it is now. */
+/**
+ * An attempt whose agent's transcript reconcile still follows, with its task as it is now. A
+ * task's newest attempt comes first: a resumed conversation writes on in its predecessor's
+ * transcript, and what the new agent writes is the new attempt's.
+ */
 export const OpenAttempt = Schema.Struct({
   task_id: TaskId,
   attempt: Schema.Number,
@@ -76,7 +80,7 @@ export const makeAttemptQueries = Effect.gen(function* () {
              t.status, t.attempt AS current_attempt, t.window_id, t.tmux_socket, t.tmux_session, t.started_at
       FROM attempts a JOIN tasks t ON t.id = a.task_id
       WHERE a.usage_open = 1
-      ORDER BY t.seq, a.attempt`
+      ORDER BY t.seq, a.attempt DESC`
   })(undefined).pipe(Effect.mapError(storeError))
 
   /**
