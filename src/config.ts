@@ -24,8 +24,20 @@ export interface HubSettings {
   readonly agentCommand: Option.Option<string>
   /** `HUB_NOTIFY_COMMAND`: run by `sh -c` when a task becomes blocked, in-review, failed or done. */
   readonly notifyCommand: Option.Option<string>
-  /** `HUB_DISPATCH_CAP`, default 1: how many tasks may be in-progress at once. */
+  /** `HUB_DISPATCH_CAP`, default 1: how many tasks may be in-progress at once on this host. */
   readonly dispatchCap: number
+  /**
+   * `HUB_HOST`, default the machine's hostname: the name of the machine an attempt runs on.
+   * Tmux and worktrees are local, so reconcile, reap, verify, status and cleanup judge only
+   * this host's attempts, and the cap counts only this host's.
+   */
+  readonly host: string
+  /**
+   * `HUB_HOST_LEASE` (a duration, default 2m): a host whose lease (renewed by its daemon, and by
+   * `hub dispatch` while it runs) is older than this has lost its in-progress tasks: the next
+   * reconcile on any host returns them to ready.
+   */
+  readonly hostLeaseMs: number
   /** `HOME`: where `~/.claude.json` lives. */
   readonly userHome: string
   /** The directory holding the `hub` bin, put on the agent's PATH; none for library users. */
@@ -71,6 +83,21 @@ const duration = (name: string, fallback: string) =>
     })
   )
 
+/** A host's name appears in events and tables: letters, digits and `.`, `_`, `-`, as hostnames are. */
+const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/
+
+const hostName = nonEmpty("HUB_HOST").pipe(
+  Config.mapOrFail(Option.match({
+    onNone: () => Either.right(os.hostname()),
+    onSome: (text) => {
+      const name = text.trim()
+      return HOST_NAME.test(name)
+        ? Either.right(name)
+        : Either.left(ConfigError.InvalidData(["HUB_HOST"], `HUB_HOST must be a name of letters, digits, '.', '_' and '-' (got '${name}')`))
+    }
+  }))
+)
+
 export const hubConfig: Config.Config<HubSettings> = Config.all({
   userHome: nonEmpty("HOME").pipe(Config.map(Option.getOrElse(() => os.homedir()))),
   home: nonEmpty("HUB_HOME"),
@@ -91,6 +118,8 @@ export const hubConfig: Config.Config<HubSettings> = Config.all({
   agentCommand: nonEmpty("HUB_AGENT_COMMAND"),
   notifyCommand: nonEmpty("HUB_NOTIFY_COMMAND"),
   dispatchCap: positiveInt("HUB_DISPATCH_CAP", 1),
+  host: hostName,
+  hostLeaseMs: duration("HUB_HOST_LEASE", "2m"),
   tmuxTimeoutMs: positiveInt("HUB_TMUX_TIMEOUT", 5_000),
   gitTimeoutMs: positiveInt("HUB_GIT_TIMEOUT", 120_000),
   idleAfterMs: duration("HUB_IDLE_AFTER", "2m"),
@@ -116,6 +145,8 @@ export const HubConfigFrom = (settings: Partial<HubSettings> & { readonly home: 
     agentCommand: Option.none(),
     notifyCommand: Option.none(),
     dispatchCap: 1,
+    host: os.hostname(),
+    hostLeaseMs: 120_000,
     userHome: os.homedir(),
     binDir: Option.none(),
     tmuxTimeoutMs: 5_000,

@@ -14,6 +14,8 @@ export { HubConfig, HubConfigFrom, HubConfigLive, hubPaths, type HubSettings } f
 export {
   type AttemptRef,
   type Change,
+  type HostedAttempt,
+  type HostLease,
   type Lease,
   type ListFilter,
   type NewTask,
@@ -42,7 +44,8 @@ export { HubLive, HubServices } from "./layers.js"
 // The pipelines.
 export { dispatchNext, makeFetchCache, type FetchCache, type Started } from "./dispatch/dispatch.js"
 export { dispatchPass, type PassResult, preflight } from "./dispatch/pass.js"
-export { reconcile, type ReconcileAction, type ReconcileReport } from "./dispatch/reconcile.js"
+export { reclaimLostHosts, reconcile, type ReconcileAction, type ReconcileReport } from "./dispatch/reconcile.js"
+export { keepHostLease } from "./dispatch/hostLease.js"
 export { reap, type Reaped } from "./dispatch/reap.js"
 export { cleanup, type CleanupEntry } from "./dispatch/cleanup.js"
 export { status, type StatusRow, verify, type Violation } from "./dispatch/status.js"

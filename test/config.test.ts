@@ -23,6 +23,8 @@ describe("HubConfig defaults", () => {
         agentCommand: Option.none(),
         notifyCommand: Option.none(),
         dispatchCap: 1,
+        host: os.hostname(),
+        hostLeaseMs: 120_000,
         tmuxTimeoutMs: 5_000,
         gitTimeoutMs: 120_000,
         idleAfterMs: 120_000,
@@ -46,8 +48,10 @@ describe("HubConfig defaults", () => {
         HUB_TMUX_SOCKET: "",
         HUB_TMUX_SESSION: " ",
         HUB_AGENT_COMMAND: "",
-        HUB_BIN_DIR: ""
+        HUB_BIN_DIR: "",
+        HUB_HOST: " "
       })
+      expect(settings.host).toBe(os.hostname())
       expect(settings.home).toBe("/home/u/.hub")
       expect(settings.tmuxSocket).toEqual(Option.none())
       expect(settings.tmuxSession).toBe("hub")
@@ -68,6 +72,8 @@ describe("HubConfig from the environment", () => {
         HUB_AGENT_COMMAND: "sleep 600",
         HUB_NOTIFY_COMMAND: "notify-send hub",
         HUB_DISPATCH_CAP: "3",
+        HUB_HOST: "build-7.example",
+        HUB_HOST_LEASE: "45s",
         HUB_TMUX_TIMEOUT: "250",
         HUB_GIT_TIMEOUT: "9000",
         HUB_IDLE_AFTER: "90s",
@@ -83,6 +89,8 @@ describe("HubConfig from the environment", () => {
         agentCommand: Option.some("sleep 600"),
         notifyCommand: Option.some("notify-send hub"),
         dispatchCap: 3,
+        host: "build-7.example",
+        hostLeaseMs: 45_000,
         tmuxTimeoutMs: 250,
         gitTimeoutMs: 9000,
         idleAfterMs: 90_000,
@@ -152,7 +160,12 @@ describe("HubConfig refuses bad numbers", () => {
     ["HUB_GIT_TIMEOUT", "many"],
     ["HUB_IDLE_AFTER", "soon"],
     ["HUB_IDLE_AFTER", "0"],
-    ["HUB_STALL_AFTER", "5 minutes"]
+    ["HUB_STALL_AFTER", "5 minutes"],
+    ["HUB_HOST_LEASE", "0"],
+    ["HUB_HOST_LEASE", "soon"],
+    ["HUB_HOST", "two words"],
+    ["HUB_HOST", "a;b"],
+    ["HUB_HOST", "-dash-first"]
   ]
 
   it.effect.each(BAD)("%s=%j is a ConfigError naming the variable", ([name, value]) =>
@@ -160,6 +173,18 @@ describe("HubConfig refuses bad numbers", () => {
       const error = yield* readError({ HOME: "/home/u", [name]: value })
       expect(ConfigError.isConfigError(error)).toBe(true)
       expect(String(error)).toContain(name)
+    }))
+
+  it.effect("a bad HUB_HOST says what a host name may hold", () =>
+    Effect.gen(function* () {
+      const error = yield* readError({ HOME: "/home/u", HUB_HOST: "my host" })
+      expect(String(error)).toContain("HUB_HOST must be a name of letters, digits, '.', '_' and '-' (got 'my host')")
+    }))
+
+  it.effect.each(["laptop", "build-7.example.com", "ci_runner_2", " padded "])("HUB_HOST=%j is accepted (trimmed)", (value) =>
+    Effect.gen(function* () {
+      const settings = yield* read({ HOME: "/home/u", HUB_HOST: value })
+      expect(settings.host).toBe(value.trim())
     }))
 
   it.effect("a zero cap says it must be positive", () =>
@@ -201,6 +226,8 @@ describe("HubConfigFrom and hubPaths", () => {
       expect(settings.binDir).toEqual(Option.none())
       expect(settings.tmuxTimeoutMs).toBe(5_000)
       expect(settings.gitTimeoutMs).toBe(120_000)
+      expect(settings.host).toBe(os.hostname())
+      expect(settings.hostLeaseMs).toBe(120_000)
     }))
 
   it.effect("HubConfigFrom keeps the overrides", () =>

@@ -17,13 +17,13 @@ const lease = { pid: process.pid, start: "bench" }
 const claimAll = Effect.gen(function* () {
   const ids = []
   for (;;) {
-    const claimed = yield* store.claimNext(cap, lease)
+    const claimed = yield* store.claimNext(cap, lease, "bench")
     if (Option.isNone(claimed)) return ids
     ids.push(claimed.value.id)
   }
 })
 // Warm the JIT on the same path with cap 0: the statement runs, its cap check claims nothing.
-await runtime.runPromise(Effect.forEach(Array.from({ length: 200 }), () => store.claimNext(0, lease), { discard: true }))
+await runtime.runPromise(Effect.forEach(Array.from({ length: 200 }), () => store.claimNext(0, lease, "bench"), { discard: true }))
 process.stdout.write("ready\n")
 await new Promise((resolve) => process.stdin.once("data", resolve))
 const start = performance.timeOrigin + performance.now()

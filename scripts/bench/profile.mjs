@@ -313,7 +313,7 @@ const profileClaims = async () => {
     await post("Profiler.start")
     const t0 = performance.now()
     await rt.run(Effect.gen(function* () {
-      for (let i = 0; i < n; i++) yield* store.claimNext(1_000_000, lease)
+      for (let i = 0; i < n; i++) yield* store.claimNext(1_000_000, lease, "bench")
     }))
     const ms = performance.now() - t0
     const { profile } = await post("Profiler.stop")

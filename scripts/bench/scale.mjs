@@ -35,12 +35,12 @@ const RAW_INSERT = `
 // TaskStore.claimNext's statement (the pick is its first subquery).
 const CLAIM = `
   UPDATE tasks SET status = 'in-progress', attempt = attempt + 1, rev = rev + 1,
-         lease_pid = ?, lease_start = ?, error = NULL,
+         host = ?, claimed_at = ?, lease_pid = ?, lease_start = ?, error = NULL,
          window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
          tmux_session = NULL, workspace_fresh = 0, started_at = NULL,
          change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ?
   WHERE seq = (SELECT seq FROM tasks WHERE status = 'ready' ORDER BY seq LIMIT 1)
-    AND (SELECT count(*) FROM tasks WHERE status = 'in-progress') < ?
+    AND (SELECT count(*) FROM tasks WHERE host = ? AND status = 'in-progress') < ?
   RETURNING *`
 const PICK = `SELECT seq FROM tasks WHERE status = 'ready' ORDER BY seq LIMIT 1`
 
@@ -166,7 +166,7 @@ export const run = async ({ lib, quick }) => {
     db.pragma("wal_checkpoint(TRUNCATE)")
 
     // --- the next-ready pick -----------------------------------------------------------------
-    const claimPlan = planText(db, CLAIM, 1, "x", "t", 1)
+    const claimPlan = planText(db, CLAIM, "bench", "t", 1, "x", "t", "bench", 1)
     log("  EXPLAIN QUERY PLAN, the claim (TaskStore.claimNext):")
     for (const line of claimPlan) log(`      ${line}`)
     const pickIndexed = claimPlan.some((l) => /USING (COVERING )?INDEX tasks_status_seq/.test(l)) &&
@@ -191,7 +191,7 @@ export const run = async ({ lib, quick }) => {
     const lease = { pid: process.pid, start: "bench" }
     const claimOnce = Effect.gen(function* () {
       const t = nowMs()
-      const claimed = yield* store.claimNext(1_000_000, lease)
+      const claimed = yield* store.claimNext(1_000_000, lease, "bench")
       const ms = nowMs() - t
       if (Option.isNone(claimed)) return yield* Effect.die(new Error("nothing ready to claim"))
       yield* store.rollback({ id: claimed.value.id, attempt: claimed.value.attempt }, "ready", "bench: put back", null)

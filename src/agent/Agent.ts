@@ -16,6 +16,7 @@ import { SESSION_FILE, SIGNALS_FILE } from "./hook.js"
 import { claudeSettings } from "./settings.js"
 import { sessionIdFor } from "./session.js"
 import { modelCallsOf } from "./transcript.js"
+import { trustKeys } from "./trust.js"
 
 /** Claude Code, reading everything task-specific from the environment. */
 export const DEFAULT_AGENT_COMMAND = PRESETS.claude.command("hub")
@@ -153,6 +154,15 @@ export const writeAtomic = (file: string, text: string) => {
 }
 
 /**
+ * The permission mode an unattended agent starts in: bypassPermissions, except where Claude Code
+ * refuses it, as root outside a sandbox it recognises (it exits 1 on the spot: checked in the
+ * bundle of 2.1.332, docs/CLAUDE-CODE.md). There the agent starts in `default` mode and asks for
+ * each permission, which hub shows as `waiting`; IS_SANDBOX=1 says the machine is a sandbox.
+ */
+export const permissionModeFor = (uid: number | undefined, env: NodeJS.ProcessEnv): "bypassPermissions" | "default" =>
+  uid === 0 && env.IS_SANDBOX !== "1" && !env.CLAUDE_CODE_BUBBLEWRAP ? "default" : "bypassPermissions"
+
+/**
  * The preset in use: `HUB_AGENT`'s; Claude Code when neither it nor `HUB_AGENT_COMMAND` is set;
  * none for a free `HUB_AGENT_COMMAND` alone (hub then prepares nothing for it).
  */
@@ -216,6 +226,7 @@ export const makeAgent = Effect.gen(function* () {
             HUB_WORKSPACE: workspace,
             HUB_AGENT_COMMAND: Option.isSome(from) ? Option.getOrElse(resumeCommand, () => command) : command,
             ...Option.match(from, { onNone: () => ({}), onSome: (r) => ({ HUB_RESUME_SESSION_ID: r.sessionId }) }),
+            HUB_PERMISSION_MODE: permissionModeFor(process.getuid?.(), process.env),
             // hub commands the agent runs talk to the tmux server and session it runs in.
             HUB_TMUX_SESSION: config.tmuxSession,
             ...Option.match(config.tmuxSocket, { onNone: () => ({}), onSome: (s) => ({ HUB_TMUX_SOCKET: s }) }),
@@ -239,9 +250,15 @@ export const makeAgent = Effect.gen(function* () {
             data = parsed as Record<string, unknown>
           }
           const projects = (typeof data.projects === "object" && data.projects !== null ? data.projects : {}) as Record<string, unknown>
-          const entry = (typeof projects[workspace] === "object" && projects[workspace] !== null ? projects[workspace] : {}) as Record<string, unknown>
-          if (entry.hasTrustDialogAccepted === true) return
-          projects[workspace] = { ...entry, hasTrustDialogAccepted: true }
+          const untrusted = trustKeys(workspace).filter((key) => {
+            const entry = projects[key]
+            return !(typeof entry === "object" && entry !== null && (entry as Record<string, unknown>).hasTrustDialogAccepted === true)
+          })
+          if (untrusted.length === 0) return
+          for (const key of untrusted) {
+            const entry = projects[key]
+            projects[key] = { ...(typeof entry === "object" && entry !== null ? entry : {}), hasTrustDialogAccepted: true }
+          }
           writeAtomic(file, JSON.stringify({ ...data, projects }, null, 2))
         },
         catch: (error) => new AgentError({ message: `cannot pre-trust ${workspace}: ${(error as Error).message}` })

@@ -41,7 +41,7 @@ export const shellWord = (s: string) => `'${s.replaceAll("'", "'\\''")}'`
 const BOTH_PROMPTS = "\"$(printf '%s\\n\\n%s' \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\")\""
 
 const CLAUDE_FLAGS =
-  "--settings \"$HUB_RUN_DIR/settings.json\" --dangerously-skip-permissions --model \"$HUB_MODEL\" --append-system-prompt \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\""
+  "--settings \"$HUB_RUN_DIR/settings.json\" --permission-mode \"$HUB_PERMISSION_MODE\" --model \"$HUB_MODEL\" --append-system-prompt \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\""
 
 export const PRESETS: Readonly<Record<AgentName, AgentPreset>> = {
   claude: {

@@ -1,5 +1,6 @@
 import { Command } from "@effect/cli"
 import { Effect, Option } from "effect"
+import { keepHostLease } from "../dispatch/hostLease.js"
 import { dispatchPass, preflight } from "../dispatch/pass.js"
 import { reconcile } from "../dispatch/reconcile.js"
 import { jsonOption } from "./options.js"
@@ -8,6 +9,8 @@ import { err, json, out, Reported, taskJson } from "./output.js"
 export const dispatchCommand = Command.make("dispatch", { json: jsonOption("{started, failed}") }, (o) =>
   Effect.gen(function* () {
     yield* preflight
+    // A host without a daemon is up while it dispatches: its lease is kept meanwhile.
+    yield* keepHostLease
     yield* reconcile
     const pass = yield* dispatchPass
     if (o.json) {
@@ -33,4 +36,4 @@ export const dispatchCommand = Command.make("dispatch", { json: jsonOption("{sta
       yield* err(`hub: ${e.taskId ?? "dispatch"} failed at ${e.step}: ${e.message}`)
       return yield* new Reported({ code: 1 })
     }
-  })).pipe(Command.withDescription("start ready tasks until HUB_DISPATCH_CAP are in progress"))
+  }).pipe(Effect.scoped)).pipe(Command.withDescription("start ready tasks until HUB_DISPATCH_CAP are in progress on this host"))

@@ -21,7 +21,7 @@ export const reconcileCommand = Command.make("reconcile", { json: jsonOption("th
     }
     for (const s of report.skipped) yield* out(`${s.taskId}: left as is (${s.why})`)
     if (report.changed.length === 0 && report.skipped.length === 0) yield* out(`${report.checked} in-progress task(s), all alive`)
-  })).pipe(Command.withDescription("repair in-progress tasks whose agent is gone (after a crash or kill -9)"))
+  })).pipe(Command.withDescription("repair this host's in-progress tasks whose agent is gone (after a crash or kill -9), and return those of hosts that lost their lease to ready"))
 
 /** Input (cache reads included) and output tokens, short: `12k/3.4k`; `-` before any. */
 const tokens = (u: Usage) =>
@@ -34,10 +34,11 @@ export const statusCommand = Command.make("status", { json: jsonOption("the open
     const rows = yield* status
     if (o.json) return yield* json(rows)
     yield* out(rows.length === 0 ? "no open tasks" : table(
-      ["ID", "STATUS", "WINDOW", "PANE", "AGENT", "STATE", "ACTIVE", "AGE", "TOKENS", "TITLE"],
+      ["ID", "STATUS", "HOST", "WINDOW", "PANE", "AGENT", "STATE", "ACTIVE", "AGE", "TOKENS", "TITLE"],
       rows.map((r) => [
         r.id,
         r.status,
+        r.host ?? "-",
         r.window_id ?? "-",
         r.pane_pid === null ? "-" : String(r.pane_pid),
         r.liveness === null ? "-" : r.detail ? `${r.liveness} (${r.detail})` : r.liveness,
@@ -48,7 +49,7 @@ export const statusCommand = Command.make("status", { json: jsonOption("the open
         flat(r.title)
       ])
     ))
-  })).pipe(Command.withDescription("open tasks, with what tmux says beside what the store says"))
+  })).pipe(Command.withDescription("open tasks, with what tmux says beside what the store says (other hosts' with their host)"))
 
 export const verifyCommand = Command.make("verify", { json: jsonOption("{ok, violations}") }, (o) =>
   Effect.gen(function* () {

@@ -18,7 +18,8 @@ export const json = (value: unknown) => out(JSON.stringify(value, null, 2))
 
 /** A task as scripts see it (`--json`): the store's bookkeeping (rev) stays inside. */
 export const taskJson = (task: Task & Partial<Omit<StoredTask, keyof Task>>): Task => {
-  const { agent_active_at: _active, agent_signals_read: _read, change_actor: _actor, rev: _rev, ...visible } = task
+  const { agent_active_at: _active, agent_signals_read: _read, change_actor: _actor, claimed_at: _claimed, rev: _rev, ...visible } =
+    task
   return visible
 }
 
@@ -64,6 +65,7 @@ export const taskDetail = (task: Task, attempts: ReadonlyArray<AttemptUsage> = [
     `created:     ${task.created_at}`,
     `updated:     ${task.updated_at}`
   ]
+  if (task.host) lines.push(`host:        ${task.host}`)
   if (task.session_id) lines.push(`session:     ${task.session_id}`)
   if (task.agent_state) {
     lines.push(`agent:       ${task.agent_state} since ${task.agent_state_at ?? "?"}${task.agent_state_reason ? ` (${printable(flat(task.agent_state_reason))})` : ""}`)

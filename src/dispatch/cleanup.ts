@@ -1,4 +1,6 @@
 import { Clock, Duration, Effect } from "effect"
+import { HubConfig } from "../config.js"
+import { runsHere } from "../domain/hostLease.js"
 import { FINISHED, isFinished } from "../domain/transitions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { Workspace } from "../workspace/Workspace.js"
@@ -11,7 +13,7 @@ export interface CleanupEntry {
 }
 
 /**
- * Removes worktrees of terminal tasks older than `olderThan`, but only those that hold no
+ * Removes worktrees of this host's terminal tasks (worktrees are local) older than `olderThan`, but only those that hold no
  * uncommitted or untracked file and whose every commit is on their upstream. It touches
  * nothing else under HUB_HOME.
  */
@@ -19,12 +21,13 @@ export const cleanup = (options: { readonly olderThan: Duration.DurationInput; r
   Effect.gen(function* () {
     const store = yield* TaskStore
     const workspace = yield* Workspace
+    const config = yield* HubConfig
     const now = yield* Clock.currentTimeMillis
     const limit = Duration.toMillis(options.olderThan)
     const entries: Array<CleanupEntry> = []
     const tasks = yield* store.list({ all: true, statuses: FINISHED })
     for (const task of tasks) {
-      if (!isFinished(task.status) || task.workspace === null) continue
+      if (!isFinished(task.status) || task.workspace === null || !runsHere(task, config.host)) continue
       const dir = task.workspace
       if (!(yield* workspace.exists(dir))) continue
       if (now - Date.parse(task.updated_at) < limit) continue

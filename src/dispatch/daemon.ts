@@ -3,6 +3,7 @@ import { causeMessage } from "../shared/messages.js"
 import { Changes } from "../store/Changes.js"
 import { cleanup } from "./cleanup.js"
 import { makeNotifier } from "./notify.js"
+import { keepHostLease } from "./hostLease.js"
 import { dispatchPass, preflight } from "./pass.js"
 import { reap } from "./reap.js"
 import { reconcile } from "./reconcile.js"
@@ -26,7 +27,8 @@ const logged = <A, E, R>(what: string, effect: Effect.Effect<A, E, R>) =>
 /**
  * hub's main job: each tick reconciles, dispatches up to the cap, reaps finished windows,
  * sends the notifications of the tick's changes (HUB_NOTIFY_COMMAND, see notify.ts), and
- * cleans up old worktrees every `cleanupEvery`. A tick runs every `interval`, and at once
+ * cleans up old worktrees every `cleanupEvery`. All the while it keeps this host's lease
+ * (keepHostLease): a host whose daemon stops loses its in-progress tasks to the other hosts. A tick runs every `interval`, and at once
  * when another process announces a change (a task created or made ready, a report, a hook):
  * announcements that arrive during a tick make one more tick. Interrupting it lets a running
  * dispatch finish or roll back through its finalizers.
@@ -62,6 +64,7 @@ export const daemon = (options: DaemonOptions) =>
         yield* logged("cleanup", cleanup({ olderThan: options.cleanupOlderThan ?? "72 hours", dryRun: false }))
       }
     })
+    yield* keepHostLease
     const woken = yield* Queue.sliding<void>(1)
     yield* Effect.flatMap(Changes, (changes) => changes.subscribe(() => Queue.unsafeOffer(woken, undefined))).pipe(
       Effect.catchAll((error) => Effect.logWarning(`daemon: no wake-ups, ticks only (${error.message})`))

@@ -64,7 +64,7 @@ const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefi
     const host = yield* Host
     const lease = yield* host.currentLease
     const claimed = yield* acquireRelease(
-      store.claimNext(config.dispatchCap, lease).pipe(inStep("claim")),
+      store.claimNext(config.dispatchCap, lease, config.host).pipe(inStep("claim")),
       (claim, exit) => Option.match(claim, { onNone: () => Effect.void, onSome: (task) => releaseClaim(store, task, exit) })
     )
     if (Option.isNone(claimed)) return Option.none<Started>()

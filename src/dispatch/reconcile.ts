@@ -1,6 +1,9 @@
-import { Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { Agent } from "../agent/Agent.js"
 import { sessionIdFor } from "../agent/session.js"
+import { HubConfig } from "../config.js"
+import { hostLost, hostLostReason, leaseCutoff } from "../domain/hostLease.js"
+import { CLAIMED, RECLAIM_TO } from "../domain/transitions.js"
 import { Host } from "../host/Host.js"
 import type { TaskStatus } from "../domain/Task.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
@@ -29,9 +32,11 @@ export interface ReconcileReport {
 }
 
 /**
- * Repairs what no finalizer could: for each in-progress task, compares the store with tmux
- * and the agent's recorded exit status, and moves the task where the truth is. Every write
- * is a compare-and-set on what was seen (attempt, window), with actor `reconciler`.
+ * Repairs what no finalizer could: for each in-progress task of this host (HUB_HOST: tmux is
+ * local), compares the store with tmux and the agent's recorded exit status, and moves the
+ * task where the truth is; and returns the in-progress tasks of hosts that lost their lease to
+ * `ready` (reclaimLostHosts). Every write is a compare-and-set on what was seen (attempt,
+ * window, the host's lease), with actor `reconciler`.
  */
 export const reconcile = Effect.gen(function* () {
   const store = yield* TaskStore
@@ -39,8 +44,12 @@ export const reconcile = Effect.gen(function* () {
   const workspace = yield* Workspace
   const agent = yield* Agent
   const host = yield* Host
+  const config = yield* HubConfig
   const prober = yield* makeProber
-  const tasks = yield* store.inProgress
+  // Attempts recorded before hosts were ran on the one machine that used the file.
+  const adopted = yield* store.adoptUnhosted(config.host)
+  if (adopted > 0) yield* Effect.logInfo(`reconcile: ${adopted} task(s) from before hosts were recorded are ${config.host}'s`)
+  const tasks = yield* store.inProgressOn(config.host)
   const changed: Array<ReconcileAction> = []
   const skipped: Array<{ taskId: string; why: string }> = []
 
@@ -110,11 +119,12 @@ export const reconcile = Effect.gen(function* () {
   // A blocked or in-review task keeps its live window (a person may attach and answer): what
   // its agent does is still followed, and an agent that works again unblocks a task that
   // reconcile had blocked.
-  for (const task of yield* store.withAgents) {
+  for (const task of yield* store.withAgentsOn(config.host)) {
     if (task.status === "in-progress" || task.window_id === null) continue
     const liveness = yield* prober.livenessOf(task)
     if (liveness._tag === "alive") yield* followAgent(task, liveness.pane)
   }
+  changed.push(...(yield* reclaimLostHosts))
   // What each attempt's agent used, from its transcript (last: a task that ended in this pass
   // gets its agent's final lines read before its attempt is closed).
   yield* followUsage(prober)
@@ -130,3 +140,26 @@ export const reconcile = Effect.gen(function* () {
       Effect.sync(() => void skipped.push({ taskId: task.id, why: `agent state: ${error.message}` }))))
   }
 }).pipe(Effect.withSpan("Dispatch.reconcile"))
+
+/**
+ * Other hosts' in-progress tasks whose host lost its lease (hostLease.ts) go back to `ready`,
+ * with an event naming the host. Nothing here is local: their windows and worktrees are on
+ * that host, whose reap kills a window whose task it no longer holds. Their attempts are
+ * fenced: the next claim makes a new attempt, and every write of the old one names its own.
+ */
+export const reclaimLostHosts = Effect.gen(function* () {
+  const store = yield* TaskStore
+  const config = yield* HubConfig
+  const now = yield* Clock.currentTimeMillis
+  const cutoff = leaseCutoff(now, config.hostLeaseMs)
+  const changed: Array<ReconcileAction> = []
+  for (const seen of yield* store.inProgressElsewhere(config.host)) {
+    const signs = { host: seen.host, renewedAt: seen.renewed_at, claimedAt: seen.claimed_at }
+    if (!hostLost(signs, now, config.hostLeaseMs)) continue
+    const reason = hostLostReason(signs, config.hostLeaseMs)
+    const applied = yield* store.reclaim({ id: seen.id, attempt: seen.attempt, host: seen.host }, cutoff, reason)
+    changed.push({ taskId: seen.id, attempt: seen.attempt, from: CLAIMED, to: RECLAIM_TO, reason, applied })
+    yield* Effect.logInfo(`reconcile ${seen.id}#${seen.attempt}: ${applied ? `in-progress → ${RECLAIM_TO}` : "moved on meanwhile"} (${reason})`)
+  }
+  return changed
+}).pipe(Effect.withSpan("Dispatch.reclaimLostHosts"))

@@ -1,4 +1,6 @@
 import { Clock, Effect } from "effect"
+import { HubConfig } from "../config.js"
+import { hostLost, runsHere } from "../domain/hostLease.js"
 import { Host } from "../host/Host.js"
 import type { AgentState } from "../domain/AgentState.js"
 import type { Task, TaskStatus } from "../domain/Task.js"
@@ -18,8 +20,14 @@ export interface StatusRow {
   readonly attempt: number
   readonly window_id: string | null
   readonly pane_pid: number | null
-  /** For in-progress tasks: what tmux says; `dispatching` while a dispatch holds the lease. */
-  readonly liveness: "alive" | "dead" | "unknown" | "dispatching" | null
+  /** The host (HUB_HOST) of the current attempt; null until the first claim. */
+  readonly host: string | null
+  /**
+   * For in-progress tasks: what tmux says; `dispatching` while a dispatch holds the lease;
+   * `elsewhere` when the attempt runs on another host (its tmux is not ours to ask; the detail
+   * says how its host's lease stands).
+   */
+  readonly liveness: "alive" | "dead" | "unknown" | "dispatching" | "elsewhere" | null
   readonly detail: string | null
   /** Seconds since the agent started (in-progress) or since the last change. */
   readonly age_seconds: number
@@ -33,15 +41,20 @@ export interface StatusRow {
   readonly usage: Usage
 }
 
-/** Every non-terminal task, and for in-progress ones what tmux says beside what the store says. */
+/**
+ * Every non-terminal task, and for this host's in-progress ones what tmux says beside what the
+ * store says; another host's in-progress tasks with that host and how its lease stands.
+ */
 export const status = Effect.gen(function* () {
   const store = yield* TaskStore
   const host = yield* Host
+  const config = yield* HubConfig
   const prober = yield* makeProber
   const now = yield* Clock.currentTimeMillis
   // The tokens each task's agents used so far, current without a daemon (as the state is).
   yield* followUsage(prober)
   const tasks = (yield* store.list({ all: true, statuses: UNFINISHED }))
+  const leases = new Map((yield* store.hostLeases).map((lease) => [lease.name, lease.renewed_at]))
   const rows: Array<StatusRow> = []
   for (const task of tasks) {
     const since = Date.parse(task.status === "in-progress" && task.started_at ? task.started_at : task.updated_at)
@@ -53,6 +66,7 @@ export const status = Effect.gen(function* () {
       attempt: task.attempt,
       window_id: task.window_id,
       pane_pid: task.pane_pid,
+      host: task.host,
       age_seconds: seconds(since),
       agent_state: task.agent_state,
       agent_state_at: task.agent_state_at,
@@ -62,6 +76,10 @@ export const status = Effect.gen(function* () {
     }
     if (task.status !== "in-progress") {
       rows.push({ ...base, liveness: null, detail: null })
+      continue
+    }
+    if (!runsHere(task, config.host)) {
+      rows.push({ ...base, liveness: "elsewhere", detail: elsewhere(task, leases.get(task.host ?? "") ?? null, now, config.hostLeaseMs) })
       continue
     }
     if (yield* host.isLeaseLive(task)) {
@@ -89,6 +107,17 @@ export const status = Effect.gen(function* () {
   return rows
 }).pipe(Effect.withSpan("Dispatch.status"))
 
+/** Where another host's task runs, and whether that host still holds it. */
+const elsewhere = (task: Task & { readonly claimed_at: string | null }, renewedAt: string | null, now: number, leaseMs: number) => {
+  const signs = { host: task.host ?? "", renewedAt, claimedAt: task.claimed_at }
+  const renewed = renewedAt === null ? "never renewed its lease" : `lease renewed ${ago(now, renewedAt)}`
+  return hostLost(signs, now, leaseMs)
+    ? `on host ${signs.host}, which lost its lease (${renewed}): the next reconcile returns it to ready`
+    : `on host ${signs.host} (${renewed})`
+}
+
+const ago = (now: number, at: string) => `${Math.max(0, Math.round((now - Date.parse(at)) / 1000))}s ago`
+
 
 export interface Violation {
   readonly kind: "in-progress-without-agent" | "window-without-task" | "workspace-without-task"
@@ -102,12 +131,15 @@ export const verify = Effect.gen(function* () {
   const terminal = yield* Terminal
   const workspace = yield* Workspace
   const host = yield* Host
+  const config = yield* HubConfig
   const prober = yield* makeProber
   const violations: Array<Violation> = []
   const tasks = yield* store.list({ all: true })
   const byId = new Map<string, Task>(tasks.map((t) => [t.id, t]))
 
   for (const task of yield* store.inProgress) {
+    // Another host's attempt: its tmux is not here to ask.
+    if (!runsHere(task, config.host)) continue
     if (yield* host.isLeaseLive(task)) continue
     const live = yield* prober.livenessOf(task)
     if (live._tag !== "alive") {
@@ -126,12 +158,17 @@ export const verify = Effect.gen(function* () {
     for (const pane of probe.value.panes) {
       if (pane.session !== terminal.session || !TASK_WINDOW.test(pane.windowName) || pane.dead) continue
       const task = byId.get(pane.windowName)
-      const owns = task !== undefined && ownsAgent(task.status)
+      const owns = task !== undefined && ownsAgent(task.status) && runsHere(task, config.host)
       if (!owns) {
+        const whose = task === undefined
+          ? "no task"
+          : ownsAgent(task.status)
+          ? `a task whose current attempt runs on host ${task.host}`
+          : `a ${task.status} task`
         violations.push({
           kind: "window-without-task",
           subject: pane.windowId,
-          message: `live window ${pane.windowId} (${pane.windowName}) belongs to ${task ? `a ${task.status} task` : "no task"}`
+          message: `live window ${pane.windowId} (${pane.windowName}) belongs to ${whose}`
         })
       }
     }

@@ -7,6 +7,8 @@ import { checkTransition, type Move } from "../domain/transitions.js"
 import { panesNamed, Terminal } from "../terminal/Terminal.js"
 import { sessionIdFor } from "../agent/session.js"
 import { Host } from "../host/Host.js"
+import { HubConfig } from "../config.js"
+import { runsHere } from "../domain/hostLease.js"
 
 /** Who asks for a change from inside an agent window: the session id hub gave that agent. */
 export interface Caller {
@@ -46,6 +48,17 @@ const recordOwnStart = (task: StoredTask, caller: Caller) =>
   })
 
 /**
+ * Which attempt of this task the caller is the agent of, by its session id; none when it is no
+ * attempt of this task (a person, or an agent reporting on another task).
+ */
+const callerAttempt = (task: StoredTask, caller: Caller): number | undefined => {
+  for (let attempt = task.attempt; attempt >= 1; attempt--) {
+    if (sessionIdFor(task.id, attempt) === caller.sessionId) return attempt
+  }
+  return undefined
+}
+
+/**
  * Stops whatever agent a task may have: every process of its attempt, then its window. A window that was never recorded (its
  * dispatcher died after opening it, or its agent reported before the commit) is found by
  * name; failing to look for one is a warning, since none is known to exist.
@@ -53,6 +66,12 @@ const recordOwnStart = (task: StoredTask, caller: Caller) =>
 const stopAgent = (task: StoredTask) =>
   Effect.gen(function* () {
     const terminal = yield* Terminal
+    const config = yield* HubConfig
+    // Another host's agent is not on this tmux (a window id here names some other window):
+    // that host's reap stops it, since its task no longer needs it there.
+    if (!runsHere(task, config.host)) {
+      return yield* Effect.logInfo(`${task.id}: its agent runs on host ${task.host}, whose reap stops it`)
+    }
     // What the agent started with nohup or setsid outlives its window: end it all first.
     if (task.attempt > 0) yield* Effect.flatMap(Host, (host) => host.endSession(sessionIdFor(task.id, task.attempt)))
     if (task.window_id !== null) {
@@ -73,7 +92,14 @@ const stopAgent = (task: StoredTask) =>
 export const changeStatus = (id: TaskId, move: Move, to: TaskStatus, change: Change, caller?: Caller) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
-    if (move === "report" && caller !== undefined) yield* recordOwnStart(yield* store.get(id), caller)
+    // An agent's report is fenced on its own attempt: a late one of an attempt since replaced
+    // (its host lost its lease, it was reset and claimed again) changes nothing.
+    let own: number | undefined
+    if (move === "report" && caller !== undefined) {
+      const task = yield* store.get(id)
+      own = callerAttempt(task, caller)
+      yield* recordOwnStart(task, caller)
+    }
     if (move === "ready" || move === "retry") {
       const before = yield* store.get(id)
       const checked = checkTransition(id, before.status, move, to)
@@ -82,7 +108,7 @@ export const changeStatus = (id: TaskId, move: Move, to: TaskStatus, change: Cha
       // Only if nothing (a late commit recording a window) changed since the agent was stopped.
       return (yield* store.move(id, move, to, change, { rev: before.rev })).after
     }
-    const { after, before } = yield* store.move(id, move, to, change)
+    const { after, before } = yield* store.move(id, move, to, change, own === undefined ? {} : { attempt: own })
     // The row the move changed says which window to stop, not an earlier read.
     if (move === "cancel") {
       yield* stopAgent(before).pipe(

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { Agent } from "../agent/Agent.js"
+import { HubConfig } from "../config.js"
 import { ownsAgent } from "../domain/transitions.js"
 import type { OpenAttempt } from "../store/attempts.js"
 import { TaskStore } from "../store/TaskStore.js"
@@ -8,7 +9,8 @@ import type { makeProber } from "./liveness.js"
 type Prober = Effect.Effect.Success<typeof makeProber>
 
 /**
- * Follows the agent session of every attempt still open (migration 5's `attempts`): what its
+ * Follows the agent session of every attempt still open on this host (migration 5's `attempts`;
+ * another host's agents write their files on that host, and its reconcile follows them): what its
  * hooks said of the agent's own session (its id, for a later `--resume`, and its transcript),
  * then the model calls its transcript gained since the last read, counted into the attempt's
  * and the task's usage. Each read starts where the last one stopped and leaves a partial last
@@ -21,7 +23,8 @@ type Prober = Effect.Effect.Success<typeof makeProber>
 export const followUsage = (prober: Prober) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
-    for (const open of yield* store.openAttempts) {
+    const config = yield* HubConfig
+    for (const open of yield* store.openAttempts(config.host)) {
       yield* followAttempt(open, prober).pipe(
         Effect.catchAll((error) => Effect.logWarning(`usage ${open.task_id}#${open.attempt}: ${error.message}`))
       )

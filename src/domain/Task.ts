@@ -73,7 +73,9 @@ export const Task = Schema.Struct({
   agent_state_at: Schema.NullOr(Schema.String),
   agent_state_reason: Schema.NullOr(Schema.String),
   /** Tokens the task's agents used, summed over its attempts (read from their transcripts). */
-  usage: Usage
+  usage: Usage,
+  /** The machine (HUB_HOST) the current attempt runs on, or ran on; null until the first claim. */
+  host: Schema.NullOr(Schema.String)
 })
 export type Task = typeof Task.Type
 

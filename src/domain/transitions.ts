@@ -80,6 +80,20 @@ export const ROLLBACK_FROM: ReadonlyArray<TaskStatus> = fromStatuses("rollback")
 /** What the reconciler looks at and repairs. */
 export const RECONCILE_FROM: ReadonlyArray<TaskStatus> = fromStatuses("reconcile")
 /**
+ * Where a task goes when its host lost its lease (hostLease.ts): back to where a claim takes
+ * from, by the reconciler's `reconcile` move from the claimed status.
+ */
+export const RECLAIM_MOVE: Move = "reconcile"
+export const RECLAIM_TO: TaskStatus = (() => {
+  const targets = TRANSITIONS.filter(([from, move]) => from === CLAIMED && move === RECLAIM_MOVE)
+    .flatMap(([, , to]) => to)
+    .filter((to) => CLAIMABLE.includes(to))
+  const [target, ...more] = targets
+  if (target === undefined || more.length > 0) throw new Error("the reclaim must lead back to exactly one claimable status")
+  return target
+})()
+
+/**
  * Where a dispatch's commit may find its attempt: still claimed, or moved on by its own agent's
  * reports (an agent can report before its dispatcher commits), but never back to `ready` or
  * cancelled by a person.

@@ -57,6 +57,9 @@ export const announceWrites = Layer.effect(
       commitDispatch: (...args) => ifTrue(store.commitDispatch(...args)),
       recordStart: (...args) => ifTrue(store.recordStart(...args)),
       reconcile: (...args) => ifTrue(store.reconcile(...args)),
+      // A lost host's task is ready again: a daemon with room takes it at once. (A lease
+      // renewal is no change of the queue, and announcing it would wake every daemon each time.)
+      reclaim: (...args) => ifTrue(store.reclaim(...args)),
       observe: (...args) => ifTrue(store.observe(...args)),
       applyPolicy: (...args) => ifTrue(store.applyPolicy(...args))
     })

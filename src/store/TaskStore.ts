@@ -1,5 +1,5 @@
 import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
-import { Array as Arr, Clock, Context, Effect, Either, Layer, Option, type ParseResult } from "effect"
+import { Array as Arr, Clock, Context, Effect, Either, Layer, Option, type ParseResult, Schema } from "effect"
 import type { AgentStatus } from "../domain/AgentState.js"
 import { InvalidTransition, StoreError, TaskNotFound } from "../domain/errors.js"
 import type { Actor, Author, Task, TaskEvent, TaskKind, TaskStatus } from "../domain/Task.js"
@@ -12,6 +12,7 @@ import {
   FINISHED,
   type Move,
   AGENT_OWNING,
+  RECLAIM_TO,
   RECONCILE_FROM,
   ROLLBACK_FROM,
   UNFINISHED
@@ -19,7 +20,7 @@ import {
 import { messageOf } from "../shared/messages.js"
 import { type AttemptQueries, makeAttemptQueries } from "./attempts.js"
 import { compileDecoder } from "./decoder.js"
-import { describeRowError, EventRow, SummaryRow, type TaskSummary, TaskRow } from "./rows.js"
+import { describeRowError, EventRow, HostedAttemptRow, HostLeaseRow, SummaryRow, type TaskSummary, TaskRow } from "./rows.js"
 import { SqlLive } from "./Sql.js"
 
 export interface NewTask {
@@ -84,6 +85,26 @@ export interface PolicyRef extends AttemptRef {
   readonly rev: number
 }
 
+/** Another host's in-progress attempt, with what its host last showed of its life. */
+export interface HostedAttempt extends AttemptRef {
+  readonly host: string
+  /** When the host last renewed its lease; null when it never has. */
+  readonly renewed_at: string | null
+  readonly claimed_at: string | null
+}
+
+/** A host's lease: when its daemon (or a running `hub dispatch`) last said it is up. */
+export interface HostLease {
+  readonly name: string
+  readonly renewed_at: string
+}
+
+/** What a move requires of the task it changes (see TaskStore.move). */
+export interface MoveExpectation {
+  readonly rev?: number
+  readonly attempt?: number
+}
+
 export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
   readonly create: (input: NewTask) => Effect.Effect<Task, StoreError>
   readonly get: (id: TaskId) => Effect.Effect<StoredTask, TaskNotFound | StoreError>
@@ -94,19 +115,29 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
    */
   readonly listSummaries: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<TaskSummary>, StoreError>
   readonly events: (id: TaskId) => Effect.Effect<ReadonlyArray<TaskEvent>, TaskNotFound | StoreError>
-  /** A move of the transition table, checked and applied as one compare-and-set. */
+  /**
+   * A move of the transition table, checked and applied as one compare-and-set; with `expect`,
+   * only while the task is still at that revision, or still at that attempt (an agent's report
+   * is fenced on its own attempt).
+   */
   readonly move: (
     id: TaskId,
     move: Move,
     to: TaskStatus,
     change: Change,
-    expect?: { readonly rev: number }
+    expect?: MoveExpectation
   ) => Effect.Effect<{ readonly before: StoredTask; readonly after: Task }, TaskNotFound | InvalidTransition | StoreError>
   readonly comment: (id: TaskId, author: Author, text: string) => Effect.Effect<Task, TaskNotFound | StoreError>
   readonly link: (id: TaskId, url: string) => Effect.Effect<Task, TaskNotFound | StoreError>
+  /** Every in-progress task, on whichever host. */
   readonly inProgress: Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
-  /** Takes the oldest ready task if fewer than `cap` are in-progress: one serialized write. */
-  readonly claimNext: (cap: number, lease: Lease) => Effect.Effect<Option.Option<StoredTask>, StoreError>
+  /** The in-progress tasks whose current attempt runs on `host`: what its reconcile judges. */
+  readonly inProgressOn: (host: string) => Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
+  /**
+   * Takes the oldest ready task for `host` if fewer than `cap` are in-progress there: one
+   * serialized write.
+   */
+  readonly claimNext: (cap: number, lease: Lease, host: string) => Effect.Effect<Option.Option<StoredTask>, StoreError>
   readonly setWorkspace: (ref: AttemptRef, dir: string, fresh: boolean) => Effect.Effect<void, StoreError>
   /** Undoes a claim; false when the attempt had already moved on (nothing is changed then). */
   readonly rollback: (
@@ -132,8 +163,26 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
     start: { readonly sessionId: string; readonly window: Omit<WindowRecord, "sessionId"> | null },
     reason: string
   ) => Effect.Effect<boolean, StoreError>
-  /** Every task whose agent may be live (in-progress, blocked, in-review). */
-  readonly withAgents: Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
+  /** Every task of `host` whose agent may be live (in-progress, blocked, in-review). */
+  readonly withAgentsOn: (host: string) => Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
+  /**
+   * Gives `host` the attempts recorded before hosts were (no host): on SQLite those ran on the
+   * one machine that used the file. Returns how many.
+   */
+  readonly adoptUnhosted: (host: string) => Effect.Effect<number, StoreError>
+  /** Renews `host`'s lease (creates it the first time). */
+  readonly renewHost: (host: string) => Effect.Effect<void, StoreError>
+  /** Every host's lease. */
+  readonly hostLeases: Effect.Effect<ReadonlyArray<HostLease>, StoreError>
+  /** The in-progress attempts of every host but `host`, with their host's lease. */
+  readonly inProgressElsewhere: (host: string) => Effect.Effect<ReadonlyArray<HostedAttempt>, StoreError>
+  /**
+   * Returns an attempt whose host lost its lease to `ready` (the table's reconcile move, actor
+   * reconciler): only if it is still that attempt, in progress there, and neither the host's
+   * lease nor the claim is at or after `cutoff` (a host that renewed meanwhile keeps it). False
+   * when nothing was changed.
+   */
+  readonly reclaim: (ref: AttemptRef & { readonly host: string }, cutoff: string, reason: string) => Effect.Effect<boolean, StoreError>
   /**
    * Records what the attempt's agent is doing and how far its signals were read: bookkeeping,
    * not a status change (no event). False when the attempt is no longer the task's.
@@ -244,11 +293,19 @@ export const makeTaskStore = Effect.gen(function* () {
   const events = (id: TaskId) =>
     getRow(id).pipe(Effect.zipRight(findEvents(id).pipe(Effect.mapError(failedOn("events")))))
 
-  const move = (id: TaskId, move: Move, to: TaskStatus, change: Change, expect?: { readonly rev: number }) =>
+  const move = (id: TaskId, move: Move, to: TaskStatus, change: Change, expect: MoveExpectation = {}) =>
     Effect.gen(function* () {
       for (let i = 0; i < CAS_ATTEMPTS; i++) {
         const before = yield* getRow(id)
-        if (expect && before.rev !== expect.rev) {
+        if (expect.attempt !== undefined && before.attempt !== expect.attempt) {
+          return yield* new InvalidTransition({
+            taskId: id,
+            from: before.status,
+            to,
+            message: `${id}: attempt ${expect.attempt} is no longer current (now attempt ${before.attempt}, ${before.status}); nothing was done`
+          })
+        }
+        if (expect.rev !== undefined && before.rev !== expect.rev) {
           return yield* new InvalidTransition({
             taskId: id,
             from: before.status,
@@ -287,13 +344,17 @@ export const makeTaskStore = Effect.gen(function* () {
                        RETURNING *`))
 
   const inProgress = tasksOf(sql`SELECT * FROM tasks WHERE status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`)
+  const inProgressOn = (host: string) =>
+    tasksOf(sql`SELECT * FROM tasks WHERE host = ${host} AND status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`)
 
-  const claimNext = (cap: number, lease: Lease) =>
+  const claimNext = (cap: number, lease: Lease, host: string) =>
     Effect.gen(function* () {
       const at = yield* now
-      // The cap check and the claim are one statement, so one write lock covers both.
+      // The cap check and the claim are one statement, so one write lock covers both. The cap
+      // is per host: only this host's in-progress tasks count.
       return yield* changedTask(sql`
         UPDATE tasks SET status = ${CLAIMED}, attempt = attempt + 1, rev = rev + 1,
+               host = ${host}, claimed_at = ${at},
                lease_pid = ${lease.pid}, lease_start = ${lease.start}, error = NULL,
                window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
                tmux_session = NULL, workspace_fresh = 0, started_at = NULL,
@@ -301,7 +362,7 @@ export const makeTaskStore = Effect.gen(function* () {
                agent_active_at = NULL, agent_signals_read = 0,
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
         WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1)
-          AND (SELECT count(*) FROM tasks WHERE status = ${CLAIMED}) < ${cap}
+          AND (SELECT count(*) FROM tasks WHERE host = ${host} AND status = ${CLAIMED}) < ${cap}
         RETURNING *`)
     }).pipe(Effect.withSpan("TaskStore.claimNext"))
 
@@ -374,7 +435,55 @@ export const makeTaskStore = Effect.gen(function* () {
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.reconcile"))
 
-  const withAgents = tasksOf(sql`SELECT * FROM tasks WHERE status IN ${sql.in(AGENT_OWNING)} ORDER BY seq`)
+  const withAgentsOn = (host: string) =>
+    tasksOf(sql`SELECT * FROM tasks WHERE host = ${host} AND status IN ${sql.in(AGENT_OWNING)} ORDER BY seq`)
+
+  const adoptUnhosted = (host: string) =>
+    sql`UPDATE tasks SET host = ${host} WHERE host IS NULL AND status IN ${sql.in(AGENT_OWNING)} RETURNING id`.pipe(
+      Effect.map((rows) => rows.length),
+      Effect.mapError(storeError)
+    )
+
+  const renewHost = (host: string) =>
+    Effect.flatMap(now, (at) =>
+      sql`INSERT INTO hosts (name, renewed_at) VALUES (${host}, ${at})
+          ON CONFLICT (name) DO UPDATE SET renewed_at = excluded.renewed_at`).pipe(
+      Effect.asVoid,
+      Effect.mapError(storeError),
+      Effect.withSpan("TaskStore.renewHost")
+    )
+
+  const hostLeases = SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: HostLeaseRow,
+    execute: () => sql`SELECT name, renewed_at FROM hosts ORDER BY name`
+  })(undefined).pipe(Effect.mapError(storeError))
+
+  const findElsewhere = SqlSchema.findAll({
+    Request: Schema.String,
+    Result: HostedAttemptRow,
+    execute: (host) => sql`
+      SELECT t.id, t.attempt, t.host, t.claimed_at, h.renewed_at
+      FROM tasks t LEFT JOIN hosts h ON h.name = t.host
+      WHERE t.status = ${CLAIMED} AND t.host IS NOT NULL AND t.host <> ${host}
+      ORDER BY t.seq`
+  })
+  const inProgressElsewhere = (host: string) => findElsewhere(host).pipe(Effect.mapError(storeError))
+
+  const reclaim = (ref: AttemptRef & { readonly host: string }, cutoff: string, reason: string) =>
+    Effect.gen(function* () {
+      const at = yield* now
+      // The rule of hostLease.ts, checked again in the write: a host that renewed its lease
+      // (or claimed this attempt) since the cutoff keeps its task.
+      const rows = yield* sql`
+        UPDATE tasks SET status = ${RECLAIM_TO}, rev = rev + 1, error = NULL, lease_pid = NULL,
+               lease_start = NULL, change_actor = 'reconciler', change_reason = ${reason}, updated_at = ${at}
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND host = ${ref.host} AND status = ${CLAIMED}
+          AND (claimed_at IS NULL OR claimed_at < ${cutoff})
+          AND NOT EXISTS (SELECT 1 FROM hosts WHERE name = ${ref.host} AND renewed_at >= ${cutoff})
+        RETURNING id`
+      return rows.length > 0
+    }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.reclaim"))
 
   const observe = (ref: AttemptRef, agent: AgentStatus, signalsRead: number) =>
     Effect.gen(function* () {
@@ -406,7 +515,13 @@ export const makeTaskStore = Effect.gen(function* () {
 
   return TaskStore.of({
     ...attempts,
-    withAgents,
+    withAgentsOn,
+    adoptUnhosted,
+    renewHost,
+    hostLeases,
+    inProgressElsewhere,
+    reclaim,
+    inProgressOn,
     observe,
     applyPolicy,
     create,

@@ -72,16 +72,21 @@ export interface AttemptKey {
 export const makeAttemptQueries = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
 
-  const openAttempts = SqlSchema.findAll({
-    Request: Schema.Void,
+  const findOpen = SqlSchema.findAll({
+    Request: Schema.String,
     Result: OpenAttempt,
-    execute: () => sql`
+    execute: (host) => sql`
       SELECT a.task_id, a.attempt, a.agent_session_id, a.transcript_path, a.transcript_read, a.signals_read,
              t.status, t.attempt AS current_attempt, t.window_id, t.tmux_socket, t.tmux_session, t.started_at
       FROM attempts a JOIN tasks t ON t.id = a.task_id
-      WHERE a.usage_open = 1
+      WHERE a.usage_open = 1 AND (t.host = ${host} OR t.host IS NULL)
       ORDER BY t.seq, a.attempt DESC`
-  })(undefined).pipe(Effect.mapError(storeError))
+  })
+  /**
+   * The open attempts of the tasks whose current attempt is this host's (an agent's files and
+   * window are on the machine it runs on); a task that no claim gave a host yet counts as ours.
+   */
+  const openAttempts = (host: string) => findOpen(host).pipe(Effect.mapError(storeError))
 
   /**
    * What the attempt's hooks said of its agent's own session (id and transcript), read up to

@@ -177,11 +177,34 @@ const workflowAgents = Effect.gen(function* () {
   yield* sql`PRAGMA user_version = 5`
 })
 
+/**
+ * Hosts (issue 12): several machines claim from one queue. `host` is the machine (HUB_HOST)
+ * of the task's latest attempt, set by the claim (null until the first); `claimed_at` is when
+ * that claim was made (a sign of the host's life until it renews its lease). `hosts` holds
+ * each host's lease: when it was last renewed. The indexes serve the per-host claim count and
+ * each host's own in-progress tasks (host, status), and the lease look-up (its primary key).
+ */
+const hosts = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE tasks ADD COLUMN host TEXT`
+  yield* sql`ALTER TABLE tasks ADD COLUMN claimed_at TEXT`
+  // A claim made before hosts were recorded: its last change is the best guess of when.
+  yield* sql`UPDATE tasks SET claimed_at = COALESCE(started_at, updated_at) WHERE attempt > 0`
+  yield* sql`CREATE INDEX tasks_host_status ON tasks (host, status)`
+  yield* sql`
+    CREATE TABLE hosts (
+      name TEXT PRIMARY KEY,
+      renewed_at TEXT NOT NULL
+    )`
+  yield* sql`PRAGMA user_version = 6`
+})
+
 export const migrations = {
   "0001_init": init,
   "0002_list_index": listIndex,
   "0003_agent_state": agentState,
-  "0005_workflow_agents": workflowAgents
+  "0005_workflow_agents": workflowAgents,
+  "0006_hosts": hosts
 } as const
 
-export const LATEST_MIGRATION = 5
+export const LATEST_MIGRATION = 6

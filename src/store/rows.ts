@@ -26,7 +26,9 @@ export const TaskRow = Schema.Struct({
   // last showed life, and how far its signals were read.
   change_actor: Actor,
   agent_active_at: Schema.NullOr(Schema.String),
-  agent_signals_read: Schema.Number
+  agent_signals_read: Schema.Number,
+  /** When the current attempt was claimed on its host: a sign of that host's life (hostLease.ts). */
+  claimed_at: Schema.NullOr(Schema.String)
 })
 
 /** The columns of `hub task list`'s table, as its narrower SELECT returns them. */
@@ -87,3 +89,18 @@ const whatIsWrong = (issue: ParseResult.ParseIssue): string =>
   issue._tag === "Composite" && AST.isUnion(issue.ast)
     ? `Expected ${String(issue.ast)}, actual ${Inspectable.format(issue.actual)}`
     : ParseResult.ArrayFormatter.formatIssueSync(issue).at(0)?.message ?? String(issue.actual)
+
+/** A `hosts` row: a host's lease. */
+export const HostLeaseRow = Schema.Struct({
+  name: Schema.String,
+  renewed_at: Schema.String
+})
+
+/** Another host's in-progress attempt with its host's lease (null: the host never renewed one). */
+export const HostedAttemptRow = Schema.Struct({
+  id: Task.fields.id,
+  attempt: Schema.Number,
+  host: Schema.String,
+  claimed_at: Schema.NullOr(Schema.String),
+  renewed_at: Schema.NullOr(Schema.String)
+})

@@ -8,7 +8,7 @@ import { Effect, Option } from "effect"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Agent, AgentLive, runDirFor, WINDOW_COMMAND } from "../../src/agent/Agent.js"
+import { Agent, AgentLive, permissionModeFor, runDirFor, WINDOW_COMMAND } from "../../src/agent/Agent.js"
 import { HubConfigFrom } from "../../src/config.js"
 import { modeOf, withUmask } from "../support/files.js"
 import { scopedSandbox } from "../store/helpers.js"
@@ -89,6 +89,17 @@ describe("the run folder", () => {
       expect(modeOf(runDir)).toBe(0o700)
       expect(modeOf(path.join(runDir, "void"))).toBe(0o600)
     }))
+})
+
+describe("permissionModeFor", () => {
+  it("bypasses permissions, except as root outside a sandbox Claude Code recognises", () => {
+    expect(permissionModeFor(1000, {})).toBe("bypassPermissions")
+    expect(permissionModeFor(undefined, {})).toBe("bypassPermissions")
+    expect(permissionModeFor(0, {})).toBe("default")
+    expect(permissionModeFor(0, { IS_SANDBOX: "yes" })).toBe("default")
+    expect(permissionModeFor(0, { IS_SANDBOX: "1" })).toBe("bypassPermissions")
+    expect(permissionModeFor(0, { CLAUDE_CODE_BUBBLEWRAP: "1" })).toBe("bypassPermissions")
+  })
 })
 
 describe("~/.claude.json", () => {

@@ -17,6 +17,8 @@ import { Readable } from "node:stream"
 import { AgentLive } from "../../src/agent/Agent.js"
 import { runHook } from "../../src/agent/hook.js"
 import { observeAgent } from "../../src/dispatch/agentState.js"
+import { HOST } from "../store/helpers.js"
+import { HubConfigFrom } from "../../src/config.js"
 
 const STEPS: ReadonlyArray<FaultStep> = ["claim", "worktree", "trust", "window", "commit"]
 const MODES: ReadonlyArray<FaultMode> = ["failure", "defect", "interruption"]
@@ -332,7 +334,14 @@ describe("dispatch races (found by the chaos runner)", () => {
 const agentReports = (attempt: number, log: Array<string>) =>
   changeStatus(TASK, "report", "in-review", { actor: "agent", reason: "reported in-review" }, {
     sessionId: sessionIdFor(TASK, attempt)
-  }).pipe(Effect.provide(recordingTerminal(log)), Effect.provide(fakeHost), Effect.orDie, Effect.asVoid)
+  }).pipe(
+    Effect.provide(recordingTerminal(log)),
+    Effect.provide(fakeHost),
+    // Only its host is read: this machine's, where the dispatch under test claims.
+    Effect.provide(HubConfigFrom({ home: "/nonexistent" })),
+    Effect.orDie,
+    Effect.asVoid
+  )
 
 const OWN_START = "agent started (it reported before its dispatcher recorded it)"
 
@@ -398,7 +407,7 @@ describe("an agent that reports before its dispatcher commits (chaos F2)", () =>
         const seen: Array<string | null> = []
         for (const shown of [[pane("@5")], [pane("@5"), pane("@6")], [pane("@7", "other")]]) {
           yield* store.create({ title: "t", kind: "implement", status: "ready", description: "", repo: null, links: [] })
-          const claimed = yield* store.claimNext(10, { pid: 1, start: "x" })
+          const claimed = yield* store.claimNext(10, { pid: 1, start: "x" }, HOST)
           const id = Option.getOrThrow(claimed).id
           panes = shown.map((p) => ({ ...p, windowName: id }))
           yield* changeStatus(id, "report", "blocked", { actor: "agent", reason: "stuck" }, { sessionId: sessionIdFor(id, 1) })

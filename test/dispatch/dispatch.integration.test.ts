@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { permissionModeFor } from "../../src/agent/Agent.js"
 import { trackedWorld } from "../support/hubProcess.js"
 import { BIN, makeOriginRepo, realBinary, type Sandbox, waitFor, writeShim } from "../support/sandbox.js"
 
@@ -172,7 +173,8 @@ describe("hub dispatch against real git and tmux", () => {
     const claudeArgs = path.join(s.dir, "claude-args")
     const shims = writeShim(path.join(s.dir, "bin"), "claude", `for a in "$@"; do printf '%s\\n--\\n' "$a"; done > ${claudeArgs}\nsleep 600`)
     fs.writeFileSync(path.join(s.home, ".claude.json"), JSON.stringify({ theme: "dark", projects: { "/elsewhere": { x: 1 } } }))
-    await s.hub(["task", "create", "--title", "t"])
+    await withRepo(s)
+    await s.hub(["task", "create", "--title", "t", "--repo", "acme/widget"])
     const env: NodeJS.ProcessEnv = { ...s.env, PATH: `${shims}:${process.env.PATH}` }
     delete env.HUB_AGENT_COMMAND
     const r = spawnSync(process.execPath, [BIN, "dispatch"], { env, encoding: "utf8" })
@@ -182,13 +184,17 @@ describe("hub dispatch against real git and tmux", () => {
     expect(trust.theme).toBe("dark")
     expect(trust.projects["/elsewhere"]).toEqual({ x: 1 })
     expect(trust.projects[task.workspace].hasTrustDialogAccepted).toBe(true)
+    // And its bare clone, the key Claude Code's checks of project settings and MCP servers use.
+    const clones = Object.keys(trust.projects).filter((key) => key.startsWith(path.join(s.hubHome, "repos") + path.sep))
+    expect(clones).toEqual([path.join(s.hubHome, "repos", "acme", "widget.git")])
+    expect(trust.projects[clones[0]!]).toEqual({ hasTrustDialogAccepted: true })
     expect(await waitFor(() => fs.existsSync(claudeArgs) && fs.readFileSync(claudeArgs, "utf8").includes("--append-system-prompt"))).toBe(true)
     const args = fs.readFileSync(claudeArgs, "utf8").split("\n--\n")
     const settingsFile = path.join(s.hubHome, "runs", "TASK-0001", "1", "settings.json")
-    expect(args.slice(0, 8)).toEqual([
-      "--session-id", task.session_id, "--settings", settingsFile, "--dangerously-skip-permissions", "--model", "sonnet", "--append-system-prompt"
+    expect(args.slice(0, 9)).toEqual([
+      "--session-id", task.session_id, "--settings", settingsFile, "--permission-mode", permissionModeFor(process.getuid?.(), env), "--model", "sonnet", "--append-system-prompt"
     ])
-    expect(args[9]).toMatch(/^Task TASK-0001 \(implement\): t/)
+    expect(args[10]).toMatch(/^Task TASK-0001 \(implement\): t/)
     // The attempt's settings: hub's hooks, outside the worktree; nothing in the worktree changed.
     const settings = JSON.parse(fs.readFileSync(settingsFile, "utf8"))
     expect(Object.keys(settings.hooks)).toEqual(expect.arrayContaining(["SessionStart", "PreToolUse", "PermissionRequest", "Notification", "Stop", "StopFailure", "SessionEnd"]))

@@ -12,6 +12,7 @@ import type { Pane } from "../../src/terminal/Terminal.js"
 import { fakeAgent, fakeHost, faultyStore, recordingTerminal, recordingWorkspace } from "../support/fakes.js"
 import { sandboxConfig } from "../support/layers.js"
 import { makeSandbox } from "../support/sandbox.js"
+import { HOST } from "../store/helpers.js"
 
 const named = (name: string, dead = false): Pane => ({
   session: "hub", windowName: name, windowId: "@9", panePid: 99, dead, deadStatus: dead ? 4 : null, activityAt: null
@@ -30,7 +31,7 @@ const startedWithoutWindow = (panes: (id: string) => ReadonlyArray<Pane>) =>
       const store = yield* TaskStore
       yield* store.create({ title: "t", kind: "implement", status: "ready", description: "", repo: null, links: [] })
       // pid 2^22+1 is above any pid_max: the lease is void at once.
-      const task = Option.getOrThrow(yield* store.claimNext(1, { pid: 4_194_305, start: "gone" }))
+      const task = Option.getOrThrow(yield* store.claimNext(1, { pid: 4_194_305, start: "gone" }, HOST))
       expect(
         yield* store.recordStart({ id: task.id, attempt: 1 }, { sessionId: sessionIdFor(task.id, 1), window: null }, "agent started (test)")
       ).toBe(true)

@@ -6,7 +6,7 @@ import { TaskId } from "../../src/domain/TaskId.js"
 import type { Move } from "../../src/domain/transitions.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import { aTask } from "../support/tasks.js"
-import { countEvents, create, FreshStore, fileSandbox, rawEvents } from "./helpers.js"
+import { countEvents, create, FreshStore, fileSandbox, rawEvents, HOST } from "./helpers.js"
 
 const DAY = 24 * 3600_000
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -380,13 +380,13 @@ describe("TaskStore.move", () => {
     Effect.gen(function* () {
       const store = yield* TaskStore
       const task = yield* create()
-      const claimed = Option.getOrThrow(yield* store.claimNext(1, lease))
+      const claimed = Option.getOrThrow(yield* store.claimNext(1, lease, HOST))
       expect(claimed.lease_pid).toBe(4242)
       yield* store.rollback({ id: task.id, attempt: claimed.attempt }, "failed", "worktree failed", "git exploded")
       expect((yield* store.get(task.id)).error).toBe("git exploded")
       const { after } = yield* store.move(task.id, "retry", "ready", { actor: "human", reason: "retry" })
       expect(after.error).toBeNull()
-      const again = Option.getOrThrow(yield* store.claimNext(1, lease))
+      const again = Option.getOrThrow(yield* store.claimNext(1, lease, HOST))
       const { after: reported } = yield* store.move(task.id, "report", "in-review", { actor: "agent", reason: "pr" })
       expect(again.lease_pid).toBe(4242)
       expect(reported.lease_pid).toBeNull()
@@ -501,12 +501,12 @@ describe("TaskStore.claimNext", () => {
   test("returns none when nothing is ready", () =>
     Effect.gen(function* () {
       const store = yield* TaskStore
-      expect(yield* store.claimNext(1, lease)).toEqual(Option.none())
+      expect(yield* store.claimNext(1, lease, HOST)).toEqual(Option.none())
       yield* create({ status: "backlog" })
       const cancelled = yield* create()
       yield* store.move(cancelled.id, "cancel", "cancelled", { actor: "human", reason: "t" })
       const before = yield* countEvents
-      expect(yield* store.claimNext(5, lease)).toEqual(Option.none())
+      expect(yield* store.claimNext(5, lease, HOST)).toEqual(Option.none())
       expect(yield* countEvents).toBe(before)
     }))
 
@@ -519,7 +519,7 @@ describe("TaskStore.claimNext", () => {
       yield* TestClock.adjust("1 minute")
       // Touching the first task does not make it younger: age is the id.
       yield* store.comment(first.id, "human", "bump")
-      const claimed = Option.getOrThrow(yield* store.claimNext(2, lease))
+      const claimed = Option.getOrThrow(yield* store.claimNext(2, lease, HOST))
       expect(claimed).toMatchObject({
         id: first.id,
         status: "in-progress",
@@ -539,7 +539,7 @@ describe("TaskStore.claimNext", () => {
         reason: "claimed",
         attempt: 1
       })
-      const next = Option.getOrThrow(yield* store.claimNext(2, lease))
+      const next = Option.getOrThrow(yield* store.claimNext(2, lease, HOST))
       expect(next.id).toBe(second.id)
       expect((yield* store.inProgress).map((t) => t.id)).toEqual([first.id, second.id])
     }))
@@ -550,30 +550,30 @@ describe("TaskStore.claimNext", () => {
       const a = yield* create()
       const b = yield* create()
       const c = yield* create()
-      expect(yield* store.claimNext(0, lease)).toEqual(Option.none())
-      expect(Option.getOrThrow(yield* store.claimNext(1, lease)).id).toBe(a.id)
+      expect(yield* store.claimNext(0, lease, HOST)).toEqual(Option.none())
+      expect(Option.getOrThrow(yield* store.claimNext(1, lease, HOST)).id).toBe(a.id)
       const before = yield* snapshot(b.id)
       yield* TestClock.adjust("1 minute")
-      expect(yield* store.claimNext(1, lease)).toEqual(Option.none())
+      expect(yield* store.claimNext(1, lease, HOST)).toEqual(Option.none())
       expect(yield* snapshot(b.id)).toEqual(before)
-      expect(Option.getOrThrow(yield* store.claimNext(2, lease)).id).toBe(b.id)
-      expect(yield* store.claimNext(2, lease)).toEqual(Option.none())
+      expect(Option.getOrThrow(yield* store.claimNext(2, lease, HOST)).id).toBe(b.id)
+      expect(yield* store.claimNext(2, lease, HOST)).toEqual(Option.none())
       // Tasks that are blocked or in review do not count against the cap.
       yield* store.move(a.id, "report", "blocked", { actor: "agent", reason: "t" })
       yield* store.move(b.id, "report", "in-review", { actor: "agent", reason: "t" })
-      expect(Option.getOrThrow(yield* store.claimNext(1, lease)).id).toBe(c.id)
+      expect(Option.getOrThrow(yield* store.claimNext(1, lease, HOST)).id).toBe(c.id)
     }))
 
   test("a second attempt starts clean: attempt 2, no error, no window of the first", () =>
     Effect.gen(function* () {
       const store = yield* TaskStore
       const task = yield* create()
-      const one = Option.getOrThrow(yield* store.claimNext(1, lease))
+      const one = Option.getOrThrow(yield* store.claimNext(1, lease, HOST))
       yield* store.setWorkspace({ id: task.id, attempt: 1 }, "/ws/TASK-0001", true)
       expect(yield* store.commitDispatch({ id: task.id, attempt: 1 }, window)).toBe(true)
       expect(yield* store.reconcile({ id: task.id, attempt: 1, windowId: "@7" }, "failed", "died", "exit 1")).toBe(true)
       yield* store.move(task.id, "retry", "ready", { actor: "human", reason: "retry" })
-      const two = Option.getOrThrow(yield* store.claimNext(1, { pid: 5, start: "6" }))
+      const two = Option.getOrThrow(yield* store.claimNext(1, { pid: 5, start: "6" }, HOST))
       expect(one.attempt).toBe(1)
       expect(two).toMatchObject({
         attempt: 2,
@@ -600,10 +600,10 @@ describe("writes fenced on the attempt", () => {
       const store = yield* TaskStore
       const task = yield* create()
       for (let i = 1; i < times; i++) {
-        yield* store.claimNext(1, lease)
+        yield* store.claimNext(1, lease, HOST)
         yield* store.rollback({ id: task.id, attempt: i }, "ready", "again", null)
       }
-      const claimed = Option.getOrThrow(yield* store.claimNext(1, lease))
+      const claimed = Option.getOrThrow(yield* store.claimNext(1, lease, HOST))
       expect(claimed.attempt).toBe(times)
       return claimed
     })

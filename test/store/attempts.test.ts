@@ -20,7 +20,7 @@ const started = (times = 1) =>
         yield* store.reconcile({ id: task.id, attempt: attempt - 1, windowId: "@1" }, "failed", "agent exited with status 1", "x")
         yield* store.move(task.id, "retry", "ready", { actor: "human", reason: "retry" })
       }
-      yield* store.claimNext(1, { pid: 1, start: "1" })
+      yield* store.claimNext(1, { pid: 1, start: "1" }, "here")
       yield* store.commitDispatch({ id: task.id, attempt }, { windowId: "@1", panePid: 1, sessionId: "s", tmuxSocket: null, tmuxSession: "hub" })
     }
     return task.id
@@ -33,7 +33,7 @@ describe("token usage per attempt and per task", () => {
     Effect.gen(function* () {
       const store = yield* TaskStore
       const id = yield* started()
-      const open = yield* store.openAttempts
+      const open = yield* store.openAttempts("here")
       expect(open.map((a) => [a.task_id, a.attempt, a.transcript_read, a.status])).toEqual([[id, 1, 0, "in-progress"]])
       expect(yield* store.countUsage({ id, attempt: 1 }, { from: 0, to: 100 }, [
         { id: "msg_1", usage: u(10, 5, 100, 20) },
@@ -81,10 +81,12 @@ describe("token usage per attempt and per task", () => {
       expect(yield* store.recordAgentSession(ref, { sessionId: "abc", transcriptPath: "/t/1.jsonl" }, { from: 0, to: 40 })).toBe(false)
       yield* store.countUsage(ref, { from: 0, to: 300 }, [])
       expect(yield* store.recordAgentSession(ref, { sessionId: null, transcriptPath: "/t/2.jsonl" }, { from: 40, to: 80 })).toBe(true)
-      const [row] = yield* store.openAttempts
+      const [row] = yield* store.openAttempts("here")
       expect(row).toMatchObject({ agent_session_id: "abc", transcript_path: "/t/2.jsonl", transcript_read: 0, signals_read: 80 })
+      // Another host's reconcile does not follow this host's agents.
+      expect(yield* store.openAttempts("elsewhere")).toEqual([])
       yield* store.closeAttempt(ref)
-      expect(yield* store.openAttempts).toEqual([])
+      expect(yield* store.openAttempts("here")).toEqual([])
     }))
 })
 

@@ -181,6 +181,34 @@ describe("several processes on one database", () => {
       })
     }), 60_000)
 
+  it.scopedLive("four processes on two hosts claiming at once: the cap holds per host, each task claimed once, oldest first", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("claim-hosts")
+      yield* Effect.gen(function* () {
+        const store = yield* TaskStore
+        for (let i = 0; i < 15; i++) {
+          yield* store.create({ title: `h${i}`, kind: "implement", status: "ready", description: "", repo: null, links: [] })
+        }
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      // A cap of 3 per host: alpha's two workers claim 3 between them, beta's two 3 more.
+      const byHost = yield* Effect.all(
+        [workers(sandbox, ["a1", "a2"], "claim", "3", "alpha"), workers(sandbox, ["b1", "b2"], "claim", "3", "beta")],
+        { concurrency: "unbounded" }
+      )
+      for (const r of byHost.flat()) expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" })
+      const claimed = byHost.map((runs) => runs.flatMap((r) => r.stdout.trim().split("\n").slice(1)))
+      expect(claimed.map((ids) => ids.length)).toEqual([3, 3])
+      expect(new Set(claimed.flat()).size).toBe(6)
+      expect([...claimed.flat()].sort()).toEqual(range(6))
+      const { tasks } = yield* readBack(sandbox)
+      for (const [i, host] of (["alpha", "beta"] as const).entries()) {
+        const mine = tasks.filter((t) => t.host === host)
+        expect(mine.map((t) => t.id).sort()).toEqual([...claimed[i]!].sort())
+        for (const t of mine) expect(t).toMatchObject({ status: "in-progress", attempt: 1 })
+      }
+      expect(tasks.filter((t) => t.status === "ready")).toHaveLength(9)
+    }), 60_000)
+
   it.scopedLive("six processes opening one fresh HUB_HOME at once, 6 times: none is refused with 'database is locked'", () =>
     // SQLite may refuse the switch to WAL at once, ignoring busy_timeout, while another
     // process switches the same fresh file (about 1 round in 40 of six processes before the

@@ -1,17 +1,20 @@
 /**
  * A child process for the concurrency tests (bundled by esbuild in the test, run with node):
  *   node worker.cjs HUB_HOME NAME COUNT          creates COUNT tasks titled NAME-1 … NAME-COUNT
- *   node worker.cjs HUB_HOME NAME claim CAP      claims ready tasks (cap CAP) until none is left
+ *   node worker.cjs HUB_HOME NAME claim CAP [HOST]  claims ready tasks (cap CAP per host) as HOST
+ *                                                 (default: this machine's name) until none is left
  * Opens the store (racing the other workers through the migration), prints `open`, waits for a
  * line on stdin (the start signal, so that every worker writes at the same time), then works,
  * printing each id it created or claimed as it gets it.
  */
 import { Effect, Layer, Option } from "effect"
+import * as os from "node:os"
 import * as readline from "node:readline"
 import { HubConfigFrom } from "../../src/config.js"
 import { TaskStore, TaskStoreLive } from "../../src/store/TaskStore.js"
 
-const [home, name, count, cap] = process.argv.slice(2)
+const [home, name, count, cap, hostArg] = process.argv.slice(2)
+const HOST = hostArg ?? os.hostname()
 
 const startSignal = Effect.async<void>((resume) => {
   const lines = readline.createInterface({ input: process.stdin })
@@ -27,7 +30,7 @@ const program = Effect.gen(function* () {
   yield* startSignal
   if (count === "claim") {
     for (;;) {
-      const claimed = yield* store.claimNext(Number(cap), { pid: process.pid, start: name! })
+      const claimed = yield* store.claimNext(Number(cap), { pid: process.pid, start: name! }, HOST)
       if (Option.isNone(claimed)) return
       process.stdout.write(`${claimed.value.id}\n`)
     }

@@ -1,6 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import { afterAll, beforeAll, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
+import * as os from "node:os"
 import * as path from "node:path"
 import { HubConfig, type HubSettings } from "../../src/config.js"
 import type { TaskId } from "../../src/domain/TaskId.js"
@@ -8,6 +9,9 @@ import { SqlLive } from "../../src/store/Sql.js"
 import { type NewTask, TaskStore, TaskStoreFromSql } from "../../src/store/TaskStore.js"
 import { sandboxConfig } from "../support/layers.js"
 import { makeSandbox, type Sandbox } from "../support/sandbox.js"
+
+/** The host a test's claims are made on: HubConfigFrom's default, so reconcile judges them as its own. */
+export const HOST = os.hostname()
 
 /** A sandbox that is disposed when the scope closes. */
 export const scopedSandbox = (name = "store") =>

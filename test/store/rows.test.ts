@@ -4,7 +4,7 @@ import { Effect, Option, Schema } from "effect"
 import type { TaskId } from "../../src/domain/TaskId.js"
 import { EventRow, TaskRow } from "../../src/store/rows.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
-import { create, fileSandbox, rawEvents } from "./helpers.js"
+import { create, fileSandbox, rawEvents, HOST } from "./helpers.js"
 
 const { freshStore, test } = fileSandbox("rows")
 
@@ -26,7 +26,7 @@ describe("rows are decoded at the store's edge", () => {
       const store = yield* TaskStore
       const task = yield* create({ links: ["https://example.com/a"] })
       yield* store.comment(task.id, "agent", "on it")
-      const claimed = yield* store.claimNext(1, { pid: 1, start: "1" })
+      const claimed = yield* store.claimNext(1, { pid: 1, start: "1" }, HOST)
       expect(Option.isSome(claimed)).toBe(true)
       yield* store.setWorkspace({ id: task.id, attempt: 1 }, "/tmp/w", true)
       const read = yield* store.get(task.id)
@@ -39,15 +39,16 @@ describe("rows are decoded at the store's edge", () => {
         rev: 1
       })
       // The same keys, in the same order, as the task's JSON has always had, the agent's state
-      // after them (issue 10), the tokens its agents used (issue 13), then the store's bookkeeping.
+      // after them (issue 10), the host (issue 12), the tokens its agents used (issue 13), then the store's bookkeeping.
       expect(Object.keys(read)).toEqual([...Object.keys(TaskRow.fields)])
-      expect(Object.keys(read).slice(0, -4)).toEqual([
+      expect(Object.keys(read).slice(0, -5)).toEqual([
         "id", "title", "kind", "status", "description", "repo", "links", "comments", "attempt", "session_id",
         "error", "window_id", "pane_pid", "tmux_socket", "tmux_session", "workspace", "workspace_fresh",
         "lease_pid", "lease_start", "started_at", "created_at", "updated_at",
-        "agent_state", "agent_state_at", "agent_state_reason", "usage"
+        "agent_state", "agent_state_at", "agent_state_reason", "usage", "host"
       ])
-      expect(Object.keys(read).slice(-4)).toEqual(["rev", "change_actor", "agent_active_at", "agent_signals_read"])
+      expect(Object.keys(read).slice(-5)).toEqual(["rev", "change_actor", "agent_active_at", "agent_signals_read", "claimed_at"])
+      expect(read).toMatchObject({ host: HOST, claimed_at: expect.any(String) })
       expect(yield* store.list()).toEqual([read])
       expect(yield* store.inProgress).toEqual([read])
     }))

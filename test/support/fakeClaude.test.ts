@@ -76,6 +76,9 @@ const claude = (
     HOME: w.home,
     OUT: w.out,
     HUB_FAKE_CLAUDE_LOG: w.log,
+    // A machine Claude Code counts as a sandbox, where root may bypass permissions (the refusal
+    // has a test of its own).
+    IS_SANDBOX: "1",
     ...(options.steps ? { HUB_FAKE_CLAUDE_SCRIPT: writeScript(w.dir, options.steps) } : {}),
     ...options.env
   }
@@ -334,6 +337,7 @@ describe.concurrent("the stand-in claude", () => {
         HUB_SESSION_ID: SESSION,
         HUB_RUN_DIR: runDir,
         HUB_MODEL: "opus",
+        HUB_PERMISSION_MODE: "bypassPermissions",
         HUB_SYSTEM_PROMPT: "You work for hub.",
         HUB_TASK_PROMPT: "Fix the 'bug' in $PATH"
       }
@@ -381,6 +385,17 @@ describe.concurrent("the stand-in claude", () => {
     const inline = JSON.stringify(SKIP_BYPASS_WARNING)
     expect((await claude(w, { args: ["--dangerously-skip-permissions", "--settings", inline], steps: [{ event: "Stop" }, { exit: 0 }] }).done).code).toBe(0)
     expect(inputs(w)).toMatchObject([{ hook_event_name: "Stop", permission_mode: "bypassPermissions" }])
+  })
+
+  it.runIf(process.getuid?.() === 0)("as root outside a sandbox refuses bypass mode at once, and runs in default mode", async () => {
+    const w = world()
+    writeSettings(path.join(w.work, ".claude", "settings.json"), { Stop: [{ hooks: [appendStdin] }] }, SKIP_BYPASS_WARNING)
+    const bypass = await claude(w, { args: ["--permission-mode", "bypassPermissions"], steps: [{ event: "Stop" }, { exit: 0 }], env: { IS_SANDBOX: undefined } }).done
+    expect(bypass.code).toBe(1)
+    expect(bypass.stderr).toBe("--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons\n")
+    expect(inputs(w)).toEqual([])
+    expect((await claude(w, { args: ["--permission-mode", "default"], steps: [{ event: "Stop" }, { exit: 0 }], env: { IS_SANDBOX: undefined } }).done).code).toBe(0)
+    expect(inputs(w)).toMatchObject([{ hook_event_name: "Stop", permission_mode: "default" }])
   })
 
   it("refuses a session id that is not a UUID", async () => {

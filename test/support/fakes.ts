@@ -46,9 +46,9 @@ export const faultyStore = (fault?: Fault) =>
     Effect.map(makeTaskStore, (store) =>
       TaskStore.of({
         ...store,
-        claimNext: (cap, lease) =>
+        claimNext: (cap, lease, host) =>
           breakHere(fault, "claim", () => new StoreError({ message: "database: disk I/O error" })).pipe(
-            Effect.zipRight(store.claimNext(cap, lease))
+            Effect.zipRight(store.claimNext(cap, lease, host))
           ),
         commitDispatch: (ref, window) =>
           breakHere(fault, "commit", () => new StoreError({ message: "database: disk I/O error" })).pipe(
