@@ -199,7 +199,8 @@ export const dbSnapshot = (sandbox: Sandbox): string =>
     ? withDb(sandbox, (db) =>
       JSON.stringify({
         tasks: db.prepare("SELECT * FROM tasks ORDER BY seq").all(),
-        events: db.prepare("SELECT * FROM events ORDER BY id").all()
+        events: db.prepare("SELECT * FROM events ORDER BY id").all(),
+        attempts: db.prepare("SELECT * FROM attempts ORDER BY task_id, attempt").all()
       }))
     : "no database"
 
