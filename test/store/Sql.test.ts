@@ -76,6 +76,10 @@ describe("opening the database", () => {
       yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         yield* (yield* TaskStore).create(newTask({ title: "from before" }))
+        // An agent at work when hub is upgraded (its start recorded by an older hub).
+        const working = yield* (yield* TaskStore).create(newTask({ title: "at work" }))
+        yield* sql`UPDATE tasks SET status = 'in-progress', attempt = 1, rev = rev + 1, started_at = '2026-01-01T00:00:00.000Z'
+                   WHERE id = ${working.id}`
         yield* sql`DROP INDEX tasks_status_updated`
         yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
         // What migration 5 (workflow agents) added.
@@ -97,11 +101,15 @@ describe("opening the database", () => {
           tasks: (yield* (yield* TaskStore).list()).map((t) => t.title),
           indexes: (yield* sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL ORDER BY name`)
             .map((r) => r.name),
-          version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]?.user_version
+          version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]?.user_version,
+          followed: (yield* sql<{ task_id: string; attempt: number; usage_open: number }>`SELECT task_id, attempt, usage_open FROM attempts`)
+            .map((r) => [r.task_id, r.attempt, r.usage_open])
         }
       }).pipe(Effect.provide(storeIn(sandbox)))
       expect(after).toEqual({
-        tasks: ["from before"],
+        tasks: ["from before", "at work"],
+        // Migration 5 follows the agent already at work.
+        followed: [["TASK-0002", 1, 1]],
         indexes: ["tasks_host_status", "tasks_status_seq", "tasks_status_updated"],
         version: LATEST_MIGRATION
       })
