@@ -50,6 +50,8 @@ export interface HubSettings {
   readonly idleAfterMs: number
   /** `HUB_STALL_AFTER` (a duration, default 15m): no hook and no output this long → stalled, blocked. */
   readonly stallAfterMs: number
+  /** `HUB_BOARD_PORT` (default 4820; 0 = any free port; `off` = the daemon serves no board). */
+  readonly boardPort: number | "off"
 }
 
 export class HubConfig extends Context.Tag("hub/HubConfig")<HubConfig, HubSettings>() {}
@@ -82,6 +84,18 @@ const duration = (name: string, fallback: string) =>
         : Either.left(ConfigError.InvalidData([name], `${name} must be a duration such as 90s, 2m or 1h (got '${text}')`))
     })
   )
+
+const boardPort = Config.string("HUB_BOARD_PORT").pipe(
+  Config.withDefault("4820"),
+  Config.mapOrFail((text): Either.Either<number | "off", ConfigError.ConfigError> => {
+    const value = text.trim().toLowerCase()
+    if (value === "off") return Either.right("off")
+    const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN
+    return port <= 65535
+      ? Either.right(port)
+      : Either.left(ConfigError.InvalidData(["HUB_BOARD_PORT"], `HUB_BOARD_PORT must be a port (0-65535) or off (got '${text}')`))
+  })
+)
 
 /** A host's name appears in events and tables: letters, digits and `.`, `_`, `-`, as hostnames are. */
 const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/
@@ -124,6 +138,7 @@ export const hubConfig: Config.Config<HubSettings> = Config.all({
   gitTimeoutMs: positiveInt("HUB_GIT_TIMEOUT", 120_000),
   idleAfterMs: duration("HUB_IDLE_AFTER", "2m"),
   stallAfterMs: duration("HUB_STALL_AFTER", "15m"),
+  boardPort,
   binDir: nonEmpty("HUB_BIN_DIR")
 }).pipe(
   Config.map(({ home, userHome, ...rest }) => ({
@@ -153,5 +168,6 @@ export const HubConfigFrom = (settings: Partial<HubSettings> & { readonly home: 
     gitTimeoutMs: 120_000,
     idleAfterMs: 120_000,
     stallAfterMs: 900_000,
+    boardPort: 4820,
     ...settings
   })

@@ -29,6 +29,7 @@ describe("HubConfig defaults", () => {
         gitTimeoutMs: 120_000,
         idleAfterMs: 120_000,
         stallAfterMs: 900_000,
+        boardPort: 4820,
         binDir: Option.none()
       })
     }))
@@ -78,7 +79,8 @@ describe("HubConfig from the environment", () => {
         HUB_GIT_TIMEOUT: "9000",
         HUB_IDLE_AFTER: "90s",
         HUB_STALL_AFTER: "1h",
-        HUB_BIN_DIR: "/opt/hub/bin"
+        HUB_BIN_DIR: "/opt/hub/bin",
+        HUB_BOARD_PORT: "4999"
       })
       expect(settings).toEqual({
         userHome: "/home/u",
@@ -95,6 +97,7 @@ describe("HubConfig from the environment", () => {
         gitTimeoutMs: 9000,
         idleAfterMs: 90_000,
         stallAfterMs: 3_600_000,
+        boardPort: 4999,
         binDir: Option.some("/opt/hub/bin")
       })
     }))
@@ -103,6 +106,16 @@ describe("HubConfig from the environment", () => {
     Effect.gen(function* () {
       const settings = yield* read({ HOME: "/home/u" })
       expect([settings.idleAfterMs, settings.stallAfterMs]).toEqual([120_000, 900_000])
+    }))
+
+  it.effect("HUB_BOARD_PORT: a port, 0 (any free one) or off; anything else is refused with one line", () =>
+    Effect.gen(function* () {
+      expect((yield* read({ HUB_BOARD_PORT: "0" })).boardPort).toBe(0)
+      expect((yield* read({ HUB_BOARD_PORT: "OFF" })).boardPort).toBe("off")
+      for (const bad of ["65536", "-1", "http", "80a"]) {
+        const error = yield* readError({ HUB_BOARD_PORT: bad })
+        expect(String(error)).toContain("HUB_BOARD_PORT must be a port (0-65535) or off")
+      }
     }))
 
   it.effect("a relative HUB_HOME is made absolute", () =>

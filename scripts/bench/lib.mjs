@@ -130,6 +130,8 @@ export const makeSandbox = (name) => {
     HUB_TMUX_SESSION: "hub",
     // A bench never starts the real Claude Code.
     HUB_AGENT_COMMAND: "sleep 600",
+    // A bench's daemon serves no board unless the bench asks (never port 4820).
+    HUB_BOARD_PORT: "off",
     LANG: "C.UTF-8"
   }
   const hub = (args, extra = {}) => {

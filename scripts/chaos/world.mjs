@@ -351,6 +351,8 @@ export const runPlan = async (plan, options = {}) => {
       HUB_TMUX_SESSION: "hub",
       HUB_AGENT_COMMAND: agentPath,
       HUB_DISPATCH_CAP: String(plan.cap),
+      // Chaos daemons serve no board: parallel runs would all want port 4820.
+      HUB_BOARD_PORT: "off",
       LANG: "C.UTF-8"
     }
     if (plan.idleAfter) cleanEnv.HUB_IDLE_AFTER = plan.idleAfter

@@ -6,6 +6,7 @@ import { reap } from "../dispatch/reap.js"
 import { reconcile } from "../dispatch/reconcile.js"
 import { status, verify } from "../dispatch/status.js"
 import { InvalidInput } from "../domain/errors.js"
+import { boardBesideDaemon } from "./board.js"
 import { isNoUsage, shortCount, type Usage } from "../domain/Usage.js"
 import { exitCleanlyOnSignal } from "./signals.js"
 import { jsonOption } from "./options.js"
@@ -105,5 +106,5 @@ export const daemonCommand = Command.make("daemon", {
     if (interval <= 0) return yield* new InvalidInput({ message: "--interval must be more than 0" })
     yield* exitCleanlyOnSignal
     // The daemon's log is its output: one line per action.
-    yield* daemon({ interval }).pipe(Logger.withMinimumLogLevel(LogLevel.Info))
-  })).pipe(Command.withDescription("reconcile, dispatch and reap on a schedule (hub's main job)"))
+    yield* Effect.zipRight(boardBesideDaemon, daemon({ interval })).pipe(Logger.withMinimumLogLevel(LogLevel.Info), Effect.scoped)
+  })).pipe(Command.withDescription("reconcile, dispatch and reap on a schedule (hub's main job), and serve the board (HUB_BOARD_PORT)"))

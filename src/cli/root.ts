@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import { VERSION } from "../version.js"
 import { agentCommand } from "./agent.js"
+import { boardCommand } from "./board.js"
 import { dispatchCommand } from "./dispatch.js"
 import {
   cleanupCommand,
@@ -25,6 +26,7 @@ export const hubCommand = Command.make("hub").pipe(
     reapCommand,
     cleanupCommand,
     daemonCommand,
+    boardCommand,
     agentCommand
   ])
 )

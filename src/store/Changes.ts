@@ -1,39 +1,100 @@
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { HubConfig } from "../config.js"
-import { listenForPokes, pokeDaemons } from "../shared/wake.js"
+import { type Listener, listenForPokes, pokeDaemons } from "../shared/wake.js"
 import { TaskStore, TaskStoreLive } from "./TaskStore.js"
 
 /**
  * That the queue changed, between hub's processes: whoever writes announces it, and daemons
- * (and, later, the board) that subscribed react at once instead of at their next tick. An
- * announcement carries nothing: it is a hint to read the store again, never the data.
+ * and boards that subscribed react at once instead of at their next tick. An announcement
+ * carries nothing: it is a hint to read the store again, never the data.
  * On one machine it travels over the wake sockets in HUB_HOME (src/shared/wake.ts).
  */
 export class Changes extends Context.Tag("hub/Changes")<Changes, {
-  /** Tells every subscriber in other processes; bounded, and never fails. */
+  /** Tells every subscriber in other processes (and `subscribeAll`'s in this one); bounded, never fails. */
   readonly announce: Effect.Effect<void>
   /** Calls `onChange` on every announcement from another process while the scope is open. */
   readonly subscribe: (onChange: () => void) => Effect.Effect<void, Error, Scope.Scope>
+  /**
+   * Calls `onChange` on every announcement, this process's own included: what a board needs,
+   * which shows the daemon's own writes when it is served by the daemon.
+   */
+  readonly subscribeAll: (onChange: () => void) => Effect.Effect<void, Error, Scope.Scope>
+  /**
+   * Wakes this process's own `subscribe`rs as a poke from outside would: a change a person
+   * made through the board served inside a daemon must wake that daemon too.
+   */
+  readonly wakeHere: Effect.Effect<void>
 }>() {}
+
+/**
+ * One wake socket per process and HUB_HOME, shared by every subscriber in it (a daemon and
+ * the board it serves): a second listener on the same path would replace the first.
+ */
+interface Hub {
+  readonly remote: Set<() => void>
+  readonly local: Set<() => void>
+  listener: Promise<Listener> | undefined
+}
+const hubs = new Map<string, Hub>()
+const hubOf = (home: string): Hub => {
+  let hub = hubs.get(home)
+  if (hub === undefined) {
+    hub = { remote: new Set(), local: new Set(), listener: undefined }
+    hubs.set(home, hub)
+  }
+  return hub
+}
+const callAll = (listeners: Set<() => void>) => {
+  for (const listener of [...listeners]) listener()
+}
+
+const subscribeTo = (home: string, onChange: () => void, alsoLocal: boolean) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const hub = hubOf(home)
+        hub.listener ??= listenForPokes(home, () => callAll(hub.remote)).catch((error) => {
+          hub.listener = undefined
+          throw error
+        })
+        await hub.listener
+        hub.remote.add(onChange)
+        if (alsoLocal) hub.local.add(onChange)
+        return hub
+      },
+      catch: (error) => (error instanceof Error ? error : new Error(String(error)))
+    }),
+    (hub) =>
+      Effect.promise(async () => {
+        hub.remote.delete(onChange)
+        hub.local.delete(onChange)
+        if (hub.remote.size === 0 && hub.listener !== undefined) {
+          const listener = hub.listener
+          hub.listener = undefined
+          ;(await listener).close()
+        }
+      })
+  ).pipe(Effect.asVoid)
 
 export const ChangesLive = Layer.effect(
   Changes,
   Effect.map(HubConfig, (config) =>
     Changes.of({
-      announce: Effect.promise(() => pokeDaemons(config.home, { exceptPid: process.pid })),
-      subscribe: (onChange) =>
-        Effect.acquireRelease(
-          Effect.tryPromise({
-            try: () => listenForPokes(config.home, onChange),
-            catch: (error) => (error instanceof Error ? error : new Error(String(error)))
-          }),
-          (listener) => Effect.sync(listener.close)
-        ).pipe(Effect.asVoid)
+      announce: Effect.zipRight(
+        Effect.sync(() => callAll(hubOf(config.home).local)),
+        Effect.promise(() => pokeDaemons(config.home, { exceptPid: process.pid }))
+      ),
+      subscribe: (onChange) => subscribeTo(config.home, onChange, false),
+      subscribeAll: (onChange) => subscribeTo(config.home, onChange, true),
+      wakeHere: Effect.sync(() => callAll(hubOf(config.home).remote))
     }))
 )
 
 /** No other process hears of anything: for tests and library users who want no sockets. */
-export const ChangesSilent = Layer.succeed(Changes, Changes.of({ announce: Effect.void, subscribe: () => Effect.void }))
+export const ChangesSilent = Layer.succeed(
+  Changes,
+  Changes.of({ announce: Effect.void, subscribe: () => Effect.void, subscribeAll: () => Effect.void, wakeHere: Effect.void })
+)
 
 /**
  * The store, announcing every write that changed something: a task created, moved, claimed,

@@ -54,6 +54,11 @@ export class Terminal extends Context.Tag("hub/Terminal")<Terminal, {
   readonly killWindowsNamed: (name: string) => Effect.Effect<number, TmuxError>
   /** All panes of a server, in one `tmux list-panes -a` call. */
   readonly probe: (socket: string | null) => Effect.Effect<Probe, TmuxError>
+  /**
+   * The last `lines` lines a window's pane shows (plain text, no escapes; trailing blank lines
+   * dropped); none when the window or its server is gone.
+   */
+  readonly capture: (ref: WindowRef, lines: number) => Effect.Effect<Option.Option<string>, TmuxError>
   /** Fails with a clear message when tmux cannot be run at all. */
   readonly check: Effect.Effect<void, TmuxError>
 }>() {}
@@ -175,12 +180,27 @@ export const makeTerminal = Effect.gen(function* () {
       return ids.size
     })
 
+  const capture = (ref: WindowRef, lines: number) =>
+    Effect.flatMap(
+      tmux(ref.socket, ["capture-pane", "-p", "-J", "-t", escapeArg(ref.windowId), "-S", `-${Math.max(1, lines)}`]),
+      (result): Effect.Effect<Option.Option<string>, TmuxError> => {
+        if (result.code === 0) {
+          const shown = result.stdout.replace(/\s+$/, "").split("\n")
+          return Effect.succeed(Option.some(shown.slice(-lines).join("\n")))
+        }
+        if (isNoServer(result.stderr) || /can't find (window|pane)|no such (window|pane)/i.test(result.stderr)) {
+          return Effect.succeed(Option.none())
+        }
+        return Effect.fail(new TmuxError({ message: `tmux capture-pane: ${firstErrorLine(result.stderr)}` }))
+      }
+    )
+
   const check = tmux(null, ["-V"]).pipe(
     Effect.flatMap((r) => r.code === 0 ? Effect.void : Effect.fail(new TmuxError({ message: "tmux -V failed" }))),
     Effect.mapError((e) => new TmuxError({ message: `tmux is not usable: ${e.message}` }))
   )
 
-  return Terminal.of({ socket, session, openWindow, killWindow, killWindowsNamed, probe, check })
+  return Terminal.of({ socket, session, openWindow, killWindow, killWindowsNamed, probe, capture, check })
 })
 
 /** tmux on the server that HubConfig names. */

@@ -1,4 +1,4 @@
-import { Context, Effect, Either, Layer, Schema } from "effect"
+import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
@@ -56,8 +56,21 @@ export class Workspace extends Context.Tag("hub/Workspace")<Workspace, {
   readonly removeIfUnused: (taskId: TaskId, repo: string | null, dir: string) => Effect.Effect<boolean, WorktreeError>
   /** Removes a worktree that cleanup found safe to remove; the branch stays in the clone. */
   readonly remove: (taskId: TaskId, repo: string | null, dir: string) => Effect.Effect<void, WorktreeError>
+  /**
+   * `git diff --stat` of the task's branch against the commit it forked from
+   * (`origin/HEAD...agent/TASK-X`, in the bare clone), and of what its worktree holds
+   * uncommitted; none when the task has no repo or its branch does not exist.
+   */
+  readonly diffStat: (taskId: TaskId, repo: string | null) => Effect.Effect<Option.Option<DiffStat>, WorktreeError>
   readonly check: Effect.Effect<void, WorktreeError>
 }>() {}
+
+/** What a task's branch changed: `git diff --stat`'s text, committed and not yet committed. */
+export interface DiffStat {
+  readonly base: string
+  readonly committed: string
+  readonly uncommitted: string
+}
 
 const GIT_ENV = {
   GIT_TERMINAL_PROMPT: "0",
@@ -291,12 +304,30 @@ export const makeWorkspace = Effect.gen(function* () {
   const remove = (taskId: TaskId, repo: string | null, dir: string) =>
     undo(taskId, { dir, repo, createdDir: true, createdBranch: false })
 
+  const diffStat = (taskId: TaskId, repo: string | null) =>
+    Effect.gen(function* () {
+      if (repo === null || !(yield* hasRepo(repo))) return Option.none<DiffStat>()
+      const fail = (message: string) => new WorktreeError({ taskId, message })
+      const bare = repoPath(repo)
+      const branch = branchFor(taskId)
+      const has = yield* git(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], bare).pipe(Effect.mapError((e) => fail(e.message)))
+      if (has.code !== 0) return Option.none<DiffStat>()
+      const base = "origin/HEAD"
+      const committed = yield* gitOk(["diff", "--stat", "--no-color", `refs/remotes/${base}...refs/heads/${branch}`, "--"], bare, fail)
+      const dir = dirFor(taskId, repo)
+      // What the agent has not committed yet is its work too.
+      const uncommitted = (yield* isWorktree(dir)) ? yield* gitOk(["diff", "--stat", "--no-color", "HEAD", "--"], dir, fail) : ""
+      return Option.some({ base, committed: committed.trimEnd(), uncommitted: uncommitted.trimEnd() })
+    })
+
   const check = git(["--version"]).pipe(
     Effect.flatMap((r) => r.code === 0 ? Effect.void : Effect.fail(new WorktreeError({ message: "git --version failed" }))),
     Effect.mapError((e) => new WorktreeError({ message: `git is not usable: ${e.message}` }))
   )
 
-  return Workspace.of({ addRepo, listRepos, hasRepo, fetch, dirFor, plan, make, undo, exists, taskDirs, inspect, removeIfUnused, remove, check })
+  return Workspace.of({
+    addRepo, listRepos, hasRepo, fetch, dirFor, plan, make, undo, exists, taskDirs, inspect, removeIfUnused, remove, diffStat, check
+  })
 })
 
 /** git under `$HUB_HOME/repos` and `$HUB_HOME/workspaces`. */

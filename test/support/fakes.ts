@@ -80,6 +80,7 @@ export const recordingWorkspace = (log: Recorded, fault?: Fault, onUndo: Effect.
       inspect: () => Effect.succeed({ keep: true, why: "fake" }),
       removeIfUnused: () => Effect.succeed(false),
       remove: () => Effect.void,
+      diffStat: () => Effect.succeed(Option.none()),
       check: Effect.void
     })
   )
@@ -105,6 +106,7 @@ export const recordingTerminal = (log: Recorded, fault?: Fault, panes: () => Rea
       killWindow: (ref) => Effect.sync(() => void log.push(`kill window ${ref.windowId}`)),
       killWindowsNamed: (name) => Effect.sync(() => (log.push(`kill windows named ${name}`), 0)),
       probe: () => Effect.sync(() => ({ _tag: "Running" as const, panes: panes() })),
+      capture: () => Effect.succeed(Option.none()),
       check: Effect.void
     })
   )

@@ -47,6 +47,8 @@ export const makeSandbox = (name = "t"): Sandbox => {
     HUB_TMUX_SESSION: "hub",
     // No test may start the real Claude Code.
     HUB_AGENT_COMMAND: "sleep 600",
+    // A daemon under test serves no board unless the test asks (never port 4820).
+    HUB_BOARD_PORT: "off",
     LANG: "C.UTF-8"
   }
   const hub = (args: ReadonlyArray<string>, extra: NodeJS.ProcessEnv = {}) =>

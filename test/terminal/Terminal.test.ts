@@ -1,6 +1,6 @@
 /** The tmux service against a real, private tmux server (`tmux -L`), never the user's. */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { parsePanes, Terminal, TerminalLive } from "../../src/terminal/Terminal.js"
 import { sandboxConfig } from "../support/layers.js"
 import { makeSandbox } from "../support/sandbox.js"
@@ -66,5 +66,28 @@ describe("the probe", () => {
         const pane = seen._tag === "Running" ? seen.panes.find((p) => p.windowId === opened.windowId) : undefined
         expect(pane?.activityAt).toMatch(/^\d{4}-\d\d-\d\dT/)
         expect(Math.abs(Date.parse(pane!.activityAt!) - Date.now())).toBeLessThan(10 * 60_000)
+      })))
+})
+
+describe("Terminal.capture", () => {
+  it.scoped("the last lines a window shows, as plain text; none once the window or its server is gone", () =>
+    withTerminal((terminal, sandbox) =>
+      Effect.gen(function* () {
+        const opened = yield* terminal.openWindow({
+          ...spec("TASK-0001"),
+          command: "for i in 1 2 3 4 5; do printf 'line %s\\n' $i; done; printf '\\033[31mred\\033[0m\\n'; sleep 600"
+        })
+        const ref = { windowId: opened.windowId, socket: sandbox.socket }
+        let shown = Option.none<string>()
+        for (let i = 0; i < 100 && !Option.getOrElse(shown, () => "").includes("red"); i++) {
+          shown = yield* terminal.capture(ref, 3)
+          if (!Option.getOrElse(shown, () => "").includes("red")) yield* Effect.sleep("50 millis")
+        }
+        // The last three lines, trailing blank ones dropped, without the colour's escapes.
+        expect(shown).toEqual(Option.some("line 4\nline 5\nred"))
+        sandbox.tmux(["kill-window", "-t", opened.windowId])
+        expect(yield* terminal.capture(ref, 3)).toEqual(Option.none())
+        sandbox.tmux(["kill-server"])
+        expect(yield* terminal.capture(ref, 3)).toEqual(Option.none())
       })))
 })
