@@ -20,6 +20,7 @@ export {
   type ListFilter,
   type NewTask,
   type StoredTask,
+  type TaskEdit,
   TaskStore,
   TaskStoreFromSql,
   TaskStoreLive,

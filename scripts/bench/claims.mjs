@@ -1,6 +1,7 @@
 // 4. Claims: 4 processes claiming from one database through TaskStore.claimNext, beside one
 // process alone on the same number of tasks. Double claims are counted from the events
-// table (and from what the workers returned); a second phase checks that the cap holds.
+// table (and from what the workers returned); a second phase checks that the cap holds, a third
+// that 4 processes claim in priority order and never a task whose dependency is not done.
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -48,9 +49,20 @@ const race = async (home, procs, cap) => {
   return reports
 }
 
-const seed = async (lib, sandbox, n) => {
+const PRIORITIES = ["high", "normal", "low"]
+
+/**
+ * The tasks of a round: plain ones (as before issue 13), or `ordered`: a third each high, normal
+ * and low, and one in ten waiting on the task made before it (which is claimed, never done).
+ */
+const taskOf = (ordered) => (i) =>
+  ordered
+    ? { title: `claim bench ${i}`, priority: PRIORITIES[i % 3], after: i % 10 === 9 ? [`TASK-${String(i).padStart(4, "0")}`] : [] }
+    : { title: `claim bench ${i}` }
+
+const seed = async (lib, sandbox, n, ordered) => {
   const rt = sandboxRuntime(lib, sandbox)
-  await createTasks(lib, rt, n, (i) => ({ title: `claim bench ${i}` }))
+  await createTasks(lib, rt, n, taskOf(ordered))
   await rt.dispose()
 }
 
@@ -65,7 +77,14 @@ const audit = (home) => {
     const claimEvents = db.prepare(`SELECT count(*) AS n FROM events WHERE to_status = 'in-progress'`).get().n
     const inProgress = db.prepare(`SELECT count(*) AS n FROM tasks WHERE status = 'in-progress'`).get().n
     const attemptsAboveOne = db.prepare(`SELECT count(*) AS n FROM tasks WHERE attempt > 1`).get().n
-    return { doubles: doubles.length, claimEvents, inProgress, attemptsAboveOne }
+    // Claims in the order they happened: each must come at or after the one before in claim
+    // order (priority, then seq), and none may be of a task with a dependency (none is done).
+    const claimed = db.prepare(`
+      SELECT t.priority_rank AS rank, t.seq, t."after" AS after FROM events e JOIN tasks t ON t.id = e.task_id
+      WHERE e.to_status = 'in-progress' ORDER BY e.id`).all()
+    const outOfOrder = claimed.filter((c, i) => i > 0 && (c.rank < claimed[i - 1].rank || (c.rank === claimed[i - 1].rank && c.seq < claimed[i - 1].seq))).length
+    const dependentsClaimed = claimed.filter((c) => c.after !== "[]").length
+    return { doubles: doubles.length, claimEvents, inProgress, attemptsAboveOne, outOfOrder, dependentsClaimed }
   } finally {
     db.close()
   }
@@ -73,17 +92,18 @@ const audit = (home) => {
 
 /** A database of `n` ready tasks, made once through the library and copied for every round. */
 const templates = new Map()
-const seeded = async (lib, n) => {
-  if (!templates.has(n)) {
+const seeded = async (lib, n, ordered) => {
+  const key = `${n}${ordered ? " ordered" : ""}`
+  if (!templates.has(key)) {
     const sandbox = makeSandbox("claims-template")
-    await seed(lib, sandbox, n) // the runtime's close checkpoints the WAL into hub.db
-    templates.set(n, path.join(sandbox.hubHome, "hub.db"))
+    await seed(lib, sandbox, n, ordered) // the runtime's close checkpoints the WAL into hub.db
+    templates.set(key, path.join(sandbox.hubHome, "hub.db"))
   }
-  return templates.get(n)
+  return templates.get(key)
 }
 
-const round = async (lib, procs, n, cap) => {
-  const template = await seeded(lib, n)
+const round = async (lib, procs, n, cap, ordered = false) => {
+  const template = await seeded(lib, n, ordered)
   const sandbox = makeSandbox("claims")
   try {
     fs.mkdirSync(sandbox.hubHome, { recursive: true })
@@ -107,10 +127,13 @@ export const run = async ({ lib, quick }) => {
   const n = quick ? 1000 : 5000
   const rounds = quick ? 2 : 3
   const bigCap = 1_000_000
-  const results = { many: [], one: [] }
+  const results = { many: [], one: [], ordered: [] }
+  // Interleaved, so the load of a shared machine hits the three alike. Ordered: tasks of three
+  // priorities, a tenth waiting on another (issue 13).
   for (let r = 0; r < rounds; r++) {
     results.many.push(await round(lib, procs, n, bigCap))
     results.one.push(await round(lib, 1, n, bigCap))
+    results.ordered.push(await round(lib, procs, n, bigCap, true))
   }
   let doubles = 0
   for (const [label, rs] of [[`${procs} processes`, results.many], ["1 process", results.one]]) {
@@ -130,6 +153,17 @@ export const run = async ({ lib, quick }) => {
     `${capped.inProgress} in-progress, ${capped.doubles + capped.duplicateIds} double claims: ${capOk ? "ok" : "CAP EXCEEDED OR WRONG"}`)
   log(`  double claims in all rounds: ${doubles}${doubles === 0 ? " (ok)" : " (WRONG)"}`)
 
+  // Order: every claimable task claimed once, in claim order, none that waits.
+  const ordered = results.ordered
+  const claimable = n - Math.floor(n / 10)
+  let orderOk = true
+  for (const r of ordered) {
+    const ok = r.claims === claimable && r.outOfOrder === 0 && r.dependentsClaimed === 0 && r.doubles + r.duplicateIds === 0
+    orderOk &&= ok
+    log(`  ordered, ${procs} processes: ${r.claims} claims of ${n} (${claimable} claimable) in ${r.ms.toFixed(0)} ms; ` +
+      `${r.outOfOrder} out of priority order, ${r.dependentsClaimed} waiting tasks claimed, ${r.doubles + r.duplicateIds} double claims: ${ok ? "ok" : "WRONG"}`)
+  }
+
   const rate = (r) => r.claims / (r.ms / 1000)
   const many = stats(results.many.map(rate))
   const one = stats(results.one.map(rate))
@@ -144,6 +178,16 @@ export const run = async ({ lib, quick }) => {
       unit: "/s",
       aim: { text: "≥ 1,000 claims/s, 0 double claims", ok: many.median >= 1000 && doubles === 0 && capOk },
       note: `CPU per claim ${Math.round(cpuPerClaim)} µs (all 4 processes); ratio = 4-process rate / 1-process rate`
+    }),
+    figure({
+      bench: name,
+      measure: `claims/s, ${procs} processes, ${n.toLocaleString("en-US")} tasks of three priorities, a tenth waiting on another (${orderOk ? "in order, none waiting claimed" : "ORDER WRONG"})`,
+      hub: stats(ordered.map(rate)),
+      reference: many,
+      referenceName: `${procs} processes, plain tasks`,
+      unit: "/s",
+      aim: { text: "in priority order, no waiting task claimed, 0 double claims", ok: orderOk },
+      note: "ratio = ordered rate / plain rate"
     })
   ]
 }

@@ -1,6 +1,8 @@
-// 5. Scale: 100,000 tasks with their events. `task create` throughput (store level, beside the
-// same INSERT run raw on better-sqlite3, and the CLI for a few), the next-ready pick with its
-// query plan, `hub task list` and `hub status` at that size, and the database size.
+// 5. Scale: 100,000 tasks with their events, priorities and some dependencies. `task create`
+// throughput (store level, beside the same INSERT run raw on better-sqlite3, and the CLI for a
+// few), the next-ready pick with its query plan (and again with 1,000 high-priority tasks waiting
+// ahead of the first it may take), `hub task list` and `hub status` at that size, and the
+// database size.
 import * as path from "node:path"
 import {
   Database,
@@ -18,7 +20,7 @@ import {
 } from "./lib.mjs"
 
 export const name = "scale"
-export const description = "100,000 tasks + events: create rate, next-ready pick (query plan), task list, status, db size"
+export const description = "100,000 tasks + events: create rate, next-ready pick (query plan, waiting tasks ahead), task list, status, db size"
 
 const BATCH = 1000
 const REPO = "acme/app"
@@ -26,9 +28,9 @@ const DESCRIPTION = "Make the thing do what the issue asks; keep the tests green
 
 // TaskStore.create's statement, word for word, for the raw reference.
 const RAW_INSERT = `
-  INSERT INTO tasks (seq, id, title, kind, status, description, repo, links, comments,
+  INSERT INTO tasks (seq, id, title, kind, status, priority, "after", description, repo, links, comments,
                      change_actor, change_reason, created_at, updated_at)
-  SELECT n, printf('TASK-%04d', n), ?, ?, ?, ?, ?, ?, '[]', 'human', 'created', ?, ?
+  SELECT n, printf('TASK-%04d', n), ?, ?, ?, ?, ?, ?, ?, ?, '[]', 'human', 'created', ?, ?
   FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks)
   RETURNING *`
 
@@ -39,10 +41,15 @@ const CLAIM = `
          window_id = NULL, pane_pid = NULL, session_id = NULL, tmux_socket = NULL,
          tmux_session = NULL, workspace_fresh = 0, started_at = NULL,
          change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ?
-  WHERE seq = (SELECT seq FROM tasks WHERE status = 'ready' ORDER BY seq LIMIT 1)
+  WHERE seq = (SELECT t.seq FROM tasks t WHERE t.status IN ('ready')
+                 AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.seq = d.dep_seq
+                                 WHERE d.task_seq = t.seq AND p.status <> 'done')
+               ORDER BY t.priority_rank, t.seq LIMIT 1)
     AND (SELECT count(*) FROM tasks WHERE host = ? AND status = 'in-progress') < ?
   RETURNING *`
-const PICK = `SELECT seq FROM tasks WHERE status = 'ready' ORDER BY seq LIMIT 1`
+const PICK = `SELECT t.seq FROM tasks t WHERE t.status IN ('ready')
+  AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.seq = d.dep_seq WHERE d.task_seq = t.seq AND p.status <> 'done')
+  ORDER BY t.priority_rank, t.seq LIMIT 1`
 
 /** Where each task ends up, by seq: 95% long done, ~4% visible in `task list`. */
 const fate = (seq) => {
@@ -57,10 +64,25 @@ const fate = (seq) => {
   return "failed-recent"
 }
 
+const id = (seq) => `TASK-${String(seq).padStart(4, "0")}`
+
+/**
+ * One task in 7 is high, one in 7 low. Of the tasks that stay ready, one in three waits: 5 per
+ * 1,000 on the in-review task of the thousand before (not done: they stay waiting, and a third
+ * of them are high, so the pick passes over them), 5 per 1,000 on a long-done one (met).
+ */
+const afterOf = (seq) => {
+  const r = seq % 1000
+  if (seq < 1000 || r < 970 || r >= 980) return []
+  return [id(r < 975 ? seq - r - 10 : seq - r - 100)]
+}
+
 const taskInput = (seq) => ({
   title: `Task ${seq}: implement part ${seq % 97} of the feature`,
   kind: seq % 10 === 0 ? "review" : seq % 17 === 0 ? "debug" : "implement",
   status: fate(seq) === "backlog" ? "backlog" : "ready",
+  priority: seq % 7 === 0 ? "high" : seq % 7 === 1 ? "low" : "normal",
+  after: afterOf(seq),
   description: DESCRIPTION,
   repo: seq % 3 === 0 ? null : REPO,
   links: []
@@ -87,15 +109,21 @@ export const run = async ({ lib, quick }) => {
     db.pragma("busy_timeout = 10000")
     db.pragma("synchronous = NORMAL")
     const insert = db.prepare(RAW_INSERT)
+    const seqOf = db.prepare(`SELECT seq FROM tasks WHERE id = ?`).pluck()
+    const insertDep = db.prepare(`INSERT INTO task_deps (task_seq, dep_seq) VALUES (?, ?)`)
+    const insertRaw = (t) => {
+      const at = new Date().toISOString()
+      const [row] = insert.all(t.title, t.kind, t.status, t.priority, JSON.stringify(t.after), t.description, t.repo, JSON.stringify(t.links), at, at)
+      for (const dep of t.after) insertDep.run(row.seq, seqOf.get(dep))
+    }
+    // As TaskStore.create: a task with dependencies is one transaction with its task_deps rows.
+    const insertOne = (t) => (t.after.length === 0 ? insertRaw(t) : db.transaction(insertRaw)(t))
     const hubRates = []
     const rawRates = []
     let hubMade = 0
     let rawMade = 0
     const bulk = db.transaction((inputs) => {
-      for (const t of inputs) {
-        const at = new Date().toISOString()
-        insert.all(t.title, t.kind, t.status, t.description, t.repo, JSON.stringify(t.links), at, at)
-      }
+      for (const t of inputs) insertRaw(t)
     })
     const t0 = nowMs()
     for (let b = 0; b * BATCH < total; b++) {
@@ -108,10 +136,7 @@ export const run = async ({ lib, quick }) => {
         hubRates.push(inputs.length / ((nowMs() - tb) / 1000))
         hubMade += inputs.length
       } else if (b % 5 === 1) {
-        for (const t of inputs) {
-          const at = new Date().toISOString()
-          insert.all(t.title, t.kind, t.status, t.description, t.repo, JSON.stringify(t.links), at, at)
-        }
+        for (const t of inputs) insertOne(t)
         rawRates.push(inputs.length / ((nowMs() - tb) / 1000))
         rawMade += inputs.length
       } else {
@@ -169,8 +194,11 @@ export const run = async ({ lib, quick }) => {
     const claimPlan = planText(db, CLAIM, "bench", "t", 1, "x", "t", "bench", 1)
     log("  EXPLAIN QUERY PLAN, the claim (TaskStore.claimNext):")
     for (const line of claimPlan) log(`      ${line}`)
-    const pickIndexed = claimPlan.some((l) => /USING (COVERING )?INDEX tasks_status_seq/.test(l)) &&
-      !claimPlan.some((l) => /^SCAN tasks(?! USING)/.test(l))
+    // Indexed: the pick walks tasks_claim_order in claim order (no sort), each dependency probe
+    // is a search, nothing scans a table.
+    const pickIndexed = claimPlan.some((l) => /SEARCH t USING (COVERING )?INDEX tasks_claim_order/.test(l)) &&
+      claimPlan.some((l) => /SEARCH d USING PRIMARY KEY/.test(l)) &&
+      !claimPlan.some((l) => /^SCAN |TEMP B-TREE/.test(l))
     // TaskStore.list's statement for the visible tasks (unfinished, or finished in the last 7 days).
     const listSql = `SELECT * FROM tasks WHERE 1 = 1 AND seq IN (
         SELECT seq FROM tasks WHERE status IN ('backlog', 'ready', 'in-progress', 'blocked', 'in-review')
@@ -181,13 +209,30 @@ export const run = async ({ lib, quick }) => {
     log("  EXPLAIN QUERY PLAN, hub status (open tasks):")
     for (const line of planText(db, statusSql)) log(`      ${line}`)
 
-    const pick = db.prepare(PICK)
-    const rawPick = []
-    for (let i = 0; i < pickRounds * 4; i++) {
-      const t = nowMs()
-      pick.get()
-      rawPick.push(nowMs() - t)
+    /** How many ready tasks come before the one the pick takes, in claim order: each one waits. */
+    const waitingAhead = () => {
+      const first = db.prepare(`SELECT seq, priority_rank AS rank FROM tasks WHERE seq = (${PICK})`).get()
+      return db.prepare(`SELECT count(*) AS n FROM tasks WHERE status = 'ready' AND (priority_rank < ? OR (priority_rank = ? AND seq < ?))`)
+        .get(first.rank, first.rank, first.seq).n
     }
+    const ahead = waitingAhead()
+    const readyCounts = db.prepare(`
+      SELECT count(*) AS ready, sum(EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.seq = d.dep_seq
+                                             WHERE d.task_seq = t.seq AND p.status <> 'done')) AS waiting
+      FROM tasks t WHERE status = 'ready'`).get()
+    log(`  ready: ${readyCounts.ready.toLocaleString("en-US")} tasks, ${readyCounts.waiting} of them waiting on a dependency; ` +
+      `${ahead} waiting ahead of the one the pick takes`)
+    const timeRawPick = (rounds) => {
+      const pick = db.prepare(PICK)
+      const times = []
+      for (let i = 0; i < rounds; i++) {
+        const t = nowMs()
+        pick.get()
+        times.push(nowMs() - t)
+      }
+      return times
+    }
+    const rawPick = timeRawPick(pickRounds * 4)
     const lease = { pid: process.pid, start: "bench" }
     const claimOnce = Effect.gen(function* () {
       const t = nowMs()
@@ -243,6 +288,24 @@ export const run = async ({ lib, quick }) => {
     log(`  database: ${fmtBytes(size.db)} (+ WAL ${fmtBytes(size.wal)}) for ${final.tasks.toLocaleString("en-US")} tasks and ${final.events.toLocaleString("en-US")} events ` +
       `(${Math.round(size.db / final.tasks)} B per task with its history)`)
 
+    // --- the pick past waiting tasks -------------------------------------------------------------
+    // The claim's worst case: the first 1,000 tasks in claim order all wait. 1,000 high-priority
+    // tasks after a task in progress (through TaskStore.create), and every other high one made
+    // normal, so none comes before them.
+    db = new Database(path.join(sandbox.hubHome, "hub.db"))
+    db.pragma("busy_timeout = 10000")
+    const blocker = db.prepare(`SELECT id FROM tasks WHERE status = 'in-progress' ORDER BY seq LIMIT 1`).pluck().get()
+    const WAITING = 1000
+    await rt.run(Effect.forEach(Array.from({ length: WAITING }), (_, i) =>
+      store.create({ ...taskInput(total + 100 + i), status: "ready", priority: "high", after: [blocker] }), { discard: true }))
+    db.prepare(`UPDATE tasks SET priority = 'normal' WHERE status = 'ready' AND priority = 'high' AND "after" NOT LIKE ?`).run(`%${blocker}%`)
+    const aheadWorst = waitingAhead()
+    for (let i = 0; i < 20; i++) await rt.run(claimOnce)
+    const worstPick = []
+    for (let i = 0; i < pickRounds; i++) worstPick.push(await rt.run(claimOnce))
+    const rawWorst = timeRawPick(pickRounds)
+    log(`  pick past ${aheadWorst} waiting tasks: TaskStore.claimNext ${fmtMs(stats(worstPick).median)}, the pick SELECT alone ${fmtMs(stats(rawWorst).median)} (medians)`)
+
     const node = stats(cli.node)
     const hubPickStats = stats(hubPick)
     const sizeLabel = `${(total / 1000).toFixed(0)}k tasks`
@@ -265,11 +328,19 @@ export const run = async ({ lib, quick }) => {
       }),
       figure({
         bench: name,
-        measure: `next-ready pick: TaskStore.claimNext at ${sizeLabel} (${pickIndexed ? "index tasks_status_seq" : "NO INDEX"})`,
+        measure: `next-ready pick: TaskStore.claimNext at ${sizeLabel}, ${ahead} waiting tasks ahead (${pickIndexed ? "index tasks_claim_order" : "NO INDEX"})`,
         hub: hubPickStats,
         reference: stats(rawPick),
         referenceName: "the pick SELECT, raw prepared",
         aim: { text: "≤ 1 ms, indexed", ok: hubPickStats.median <= 1 && pickIndexed }
+      }),
+      figure({
+        bench: name,
+        measure: `next-ready pick past ${aheadWorst.toLocaleString("en-US")} waiting high-priority tasks, at ${sizeLabel}`,
+        hub: stats(worstPick),
+        reference: stats(rawWorst),
+        referenceName: "the pick SELECT, raw prepared",
+        note: "the worst case: every task before the first it may take waits on one in progress"
       }),
       figure({
         bench: name,

@@ -4,7 +4,7 @@
  * and on the fast path (fastArgs.ts, which decides before Effect is loaded); options.ts
  * makes them `Options.choice`s and adds `task report`'s, which the transition table gives.
  */
-import { AUTHOR_VALUES, KIND_VALUES, STATUS_VALUES } from "../domain/literals.js"
+import { AUTHOR_VALUES, KIND_VALUES, PRIORITY_VALUES, STATUS_VALUES } from "../domain/literals.js"
 
 export interface Choice {
   /** What the value is, in the refusal of one outside `values`. */
@@ -19,8 +19,10 @@ export type ChoiceTable = Readonly<Record<string, Readonly<Record<string, Choice
 export const PLAIN_CHOICES = {
   "task create": {
     kind: { what: "a kind", values: KIND_VALUES },
-    status: { what: "a status for a new task", values: ["ready", "backlog"] as const }
+    status: { what: "a status for a new task", values: ["ready", "backlog"] as const },
+    priority: { what: "a priority", values: PRIORITY_VALUES }
   },
+  "task edit": { priority: { what: "a priority", values: PRIORITY_VALUES } },
   "task list": { status: { what: "a status", values: STATUS_VALUES } },
   "task comment": { author: { what: "an author", values: AUTHOR_VALUES } }
 } as const

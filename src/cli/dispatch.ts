@@ -36,4 +36,4 @@ export const dispatchCommand = Command.make("dispatch", { json: jsonOption("{sta
       yield* err(`hub: ${e.taskId ?? "dispatch"} failed at ${e.step}: ${e.message}`)
       return yield* new Reported({ code: 1 })
     }
-  }).pipe(Effect.scoped)).pipe(Command.withDescription("start ready tasks until HUB_DISPATCH_CAP are in progress on this host"))
+  }).pipe(Effect.scoped)).pipe(Command.withDescription("start ready tasks (highest priority first, then oldest; none that waits on another) until HUB_DISPATCH_CAP are in progress on this host"))

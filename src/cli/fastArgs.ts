@@ -7,7 +7,7 @@
  * argument — is declined and goes to the full CLI, which says what it always said. Pure,
  * importing nothing but plain data: the fast bundle decides before Effect is loaded.
  */
-import type { TaskKind, TaskStatus } from "../domain/Task.js"
+import type { TaskKind, TaskPriority, TaskStatus } from "../domain/Task.js"
 import { type ArgvRefusal, checkArgs } from "./argv.js"
 import { PLAIN_CHOICES } from "./choices.js"
 
@@ -22,13 +22,15 @@ export type FastCommand =
     readonly description: string
     readonly link: ReadonlyArray<string>
     readonly status: "ready" | "backlog"
+    readonly priority: TaskPriority
+    readonly after: ReadonlyArray<string>
     readonly json: boolean
   }
   /** Refused before parsing, as the full CLI refuses it (argv.ts). */
   | { readonly command: "refused"; readonly refusal: ArgvRefusal }
 
 /** `hub task create`'s defaults, for both paths (task.ts gives them to @effect/cli). */
-export const CREATE_DEFAULTS = { kind: "implement", description: "", status: "ready" } as const
+export const CREATE_DEFAULTS = { kind: "implement", description: "", status: "ready", priority: "normal" } as const
 
 interface Grammar {
   readonly flags: ReadonlyArray<string>
@@ -43,8 +45,8 @@ const GRAMMARS: Record<string, Grammar> = {
   get: { flags: ["--json"], values: [], repeated: [], args: 1 },
   create: {
     flags: ["--json"],
-    values: ["--title", "--kind", "--repo", "--description", "--link", "--status"],
-    repeated: ["--link"],
+    values: ["--title", "--kind", "--repo", "--description", "--link", "--status", "--priority", "--after"],
+    repeated: ["--link", "--after"],
     args: 0
   }
 }
@@ -92,8 +94,12 @@ export const parseFast = (argv: ReadonlyArray<string>): FastCommand | undefined 
   const title = one("--title")
   const kind = one("--kind") ?? CREATE_DEFAULTS.kind
   const status = one("--status") ?? CREATE_DEFAULTS.status
+  const priority = one("--priority") ?? CREATE_DEFAULTS.priority
   const choices = PLAIN_CHOICES["task create"]
-  if (title === undefined || !isOneOf(choices.kind.values, kind) || !isOneOf(choices.status.values, status)) return undefined
+  if (
+    title === undefined || !isOneOf(choices.kind.values, kind) || !isOneOf(choices.status.values, status) ||
+    !isOneOf(choices.priority.values, priority)
+  ) return undefined
   return {
     command: "create",
     title,
@@ -102,6 +108,8 @@ export const parseFast = (argv: ReadonlyArray<string>): FastCommand | undefined 
     description: one("--description") ?? CREATE_DEFAULTS.description,
     link: values.get("--link") ?? [],
     status,
+    priority,
+    after: values.get("--after") ?? [],
     json
   }
 }

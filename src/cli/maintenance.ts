@@ -10,7 +10,7 @@ import { boardBesideDaemon } from "./board.js"
 import { isNoUsage, shortCount, type Usage } from "../domain/Usage.js"
 import { exitCleanlyOnSignal } from "./signals.js"
 import { jsonOption } from "./options.js"
-import { flat, json, out, Reported, table } from "./output.js"
+import { flat, json, out, Reported, statusText, table } from "./output.js"
 import { parseDuration } from "./parse.js"
 
 export const reconcileCommand = Command.make("reconcile", { json: jsonOption("the report (changed, skipped)") }, (o) =>
@@ -38,7 +38,7 @@ export const statusCommand = Command.make("status", { json: jsonOption("the open
       ["ID", "STATUS", "HOST", "WINDOW", "PANE", "AGENT", "STATE", "ACTIVE", "AGE", "TOKENS", "TITLE"],
       rows.map((r) => [
         r.id,
-        r.status,
+        statusText(r.status, r.waiting_on),
         r.host ?? "-",
         r.window_id ?? "-",
         r.pane_pid === null ? "-" : String(r.pane_pid),

@@ -1,5 +1,7 @@
 import { Data, Effect } from "effect"
-import type { Task, TaskEvent } from "../domain/Task.js"
+import { type Dependency, waitingText } from "../domain/dependencies.js"
+import type { Task, TaskEvent, TaskStatus } from "../domain/Task.js"
+import type { TaskSummary } from "../store/rows.js"
 import { formatUsage, isNoUsage } from "../domain/Usage.js"
 import type { AttemptUsage } from "../store/attempts.js"
 import type { StoredTask } from "../store/TaskStore.js"
@@ -35,12 +37,21 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
 /** One line of text: task titles may hold newlines that would break a table. */
 export const flat = (s: string) => s.replace(/\s+/g, " ").trim()
 
-export const taskTable = (tasks: ReadonlyArray<Pick<Task, "id" | "status" | "kind" | "repo" | "title">>) =>
+/**
+ * A status as the tables and `task show` say it: with what it waits for, for a task whose
+ * dependencies are not all done (`ready, waiting on TASK-0001 (failed), TASK-0002 (in-progress)`).
+ */
+export const statusText = (status: TaskStatus, unmet: ReadonlyArray<Dependency>) => {
+  const waiting = waitingText(unmet)
+  return waiting === undefined ? status : `${status}, ${waiting}`
+}
+
+export const taskTable = (tasks: ReadonlyArray<TaskSummary>) =>
   tasks.length === 0
     ? "no tasks"
     : table(
-      ["ID", "STATUS", "KIND", "REPO", "TITLE"],
-      tasks.map((t) => [t.id, t.status, t.kind, t.repo ?? "-", flat(t.title)])
+      ["ID", "STATUS", "PRIORITY", "KIND", "REPO", "TITLE"],
+      tasks.map((t) => [t.id, statusText(t.status, t.waiting), t.priority, t.kind, t.repo ?? "-", flat(t.title)])
     )
 
 /** One line per attempt whose agent left a session or used tokens. */
@@ -55,10 +66,16 @@ const attemptLines = (attempts: ReadonlyArray<AttemptUsage>) =>
       return `  attempt ${a.attempt}: ${formatUsage(a)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`
     })
 
-export const taskDetail = (task: Task, attempts: ReadonlyArray<AttemptUsage> = []) => {
+/**
+ * One task for people; `unmet`: its dependencies not done, if it is not yet started;
+ * `attempts`: what each attempt's agent used.
+ */
+export const taskDetail = (task: Task, unmet: ReadonlyArray<Dependency> = [], attempts: ReadonlyArray<AttemptUsage> = []) => {
   const lines = [
     `${task.id}  ${flat(task.title)}`,
-    `status:      ${task.status}`,
+    `status:      ${statusText(task.status, unmet)}`,
+    `priority:    ${task.priority}`,
+    ...(task.after.length > 0 ? [`after:       ${task.after.join(", ")}`] : []),
     `kind:        ${task.kind}`,
     `repo:        ${task.repo ?? "-"}`,
     `attempt:     ${task.attempt}`,

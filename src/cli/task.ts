@@ -8,7 +8,7 @@ import { eventTable, json, out, taskJson } from "./output.js"
 import { CREATE_DEFAULTS } from "./fastArgs.js"
 import { choiceOption, jsonOption, REPORT_MOVES } from "./options.js"
 import { nonEmpty, parseId } from "./parse.js"
-import { createTask, listTasks, parseUrl, showTask } from "./taskCore.js"
+import { createTask, editTask, listTasks, parseUrl, showTask } from "./taskCore.js"
 
 const id = Args.text({ name: "ID" }).pipe(Args.withDescription("the task: TASK-0007, task-7 or 7"))
 const asJson = jsonOption("the task")
@@ -37,8 +37,25 @@ const create = Command.make("create", {
     Options.withDefault(CREATE_DEFAULTS.status),
     Options.withDescription("ready (default): dispatch may start it; backlog: kept until `hub task ready`")
   ),
+  priority: choiceOption("task create", "priority").pipe(
+    Options.withDefault(CREATE_DEFAULTS.priority),
+    Options.withDescription("dispatch starts high before normal (default) before low, each the oldest first")
+  ),
+  after: Options.text("after").pipe(
+    Options.withPseudoName("ID"),
+    Options.repeated,
+    Options.withDescription("a task this one waits for: it is not started until every one is done (repeatable)")
+  ),
   json: jsonOption("the task (not its id)")
 }, createTask).pipe(Command.withDescription("create a task (ready unless --status backlog); prints its id"))
+
+const edit = Command.make("edit", {
+  id,
+  title: Options.text("title").pipe(Options.optional, Options.withDescription("the new title")),
+  description: Options.text("description").pipe(Options.optional, Options.withDescription("the new description")),
+  priority: choiceOption("task edit", "priority").pipe(Options.optional, Options.withDescription("the new priority")),
+  json: asJson
+}, editTask).pipe(Command.withDescription("change the title, description or priority of a backlog or ready task"))
 
 const list = Command.make("list", {
   status: choiceOption("task list", "status").pipe(
@@ -141,5 +158,5 @@ const events = Command.make("events", { id, json: jsonOption("the events") }, (o
 
 export const taskCommand = Command.make("task").pipe(
   Command.withDescription("create, list and move tasks"),
-  Command.withSubcommands([create, list, show, get, ready, cancel, retry, report, comment, link, events])
+  Command.withSubcommands([create, list, show, get, edit, ready, cancel, retry, report, comment, link, events])
 )

@@ -5,9 +5,9 @@
  */
 import { Effect, Either, Option, Schema } from "effect"
 import { InvalidInput } from "../domain/errors.js"
-import { RepoName, type TaskKind, type TaskStatus } from "../domain/Task.js"
+import { RepoName, type TaskKind, type TaskPriority, type TaskStatus } from "../domain/Task.js"
 import { TaskStore } from "../store/TaskStore.js"
-import { json, out, taskDetail, taskJson, taskTable } from "./output.js"
+import { err, json, out, Reported, taskDetail, taskJson, taskTable } from "./output.js"
 import { nonEmpty, parseId } from "./parse.js"
 
 export const parseUrl = (url: string) =>
@@ -24,6 +24,9 @@ export interface CreateOptions {
   readonly description: string
   readonly link: ReadonlyArray<string>
   readonly status: "ready" | "backlog"
+  readonly priority: TaskPriority
+  /** Ids as people type them (TASK-0007, task-7, 7). */
+  readonly after: ReadonlyArray<string>
   readonly json: boolean
 }
 
@@ -37,8 +40,35 @@ export const createTask = (o: CreateOptions) =>
       return yield* new InvalidInput({ message: `not a repo name: '${repo}' (expected owner/name)` })
     }
     const links = [...new Set(yield* Effect.forEach(o.link, parseUrl))]
-    const task = yield* store.create({ title, kind, status, description: o.description, repo, links })
+    const after = yield* Effect.forEach(o.after, parseId)
+    const task = yield* store.create({ title, kind, status, priority: o.priority, after, description: o.description, repo, links })
     yield* o.json ? json(taskJson(task)) : out(task.id)
+  })
+
+export interface EditOptions {
+  readonly id: string
+  readonly title: Option.Option<string>
+  readonly description: Option.Option<string>
+  readonly priority: Option.Option<TaskPriority>
+  readonly json: boolean
+}
+
+export const editTask = (o: EditOptions) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const id = yield* parseId(o.id)
+    if (Option.isNone(o.title) && Option.isNone(o.description) && Option.isNone(o.priority)) {
+      // A missing option, as the parser would say it: a usage error (exit 2).
+      yield* err("hub: nothing to change: give --title, --description or --priority (see --help)")
+      return yield* new Reported({ code: 2 })
+    }
+    const title = Option.isSome(o.title) ? yield* nonEmpty(o.title.value, "the title") : undefined
+    const task = yield* store.edit(id, {
+      ...(title === undefined ? {} : { title }),
+      ...Option.match(o.description, { onNone: () => ({}), onSome: (description) => ({ description }) }),
+      ...Option.match(o.priority, { onNone: () => ({}), onSome: (priority) => ({ priority }) })
+    })
+    yield* o.json ? json(taskJson(task)) : out(`${task.id} edited`)
   })
 
 export interface ListOptions {
@@ -64,6 +94,9 @@ export interface ShowOptions {
 export const showTask = (o: ShowOptions) =>
   Effect.gen(function* () {
     const store = yield* TaskStore
-    const task = yield* store.get(yield* parseId(o.id))
-    yield* o.json ? json(taskJson(task)) : out(taskDetail(task, yield* store.attemptUsage(task.id)))
+    const id = yield* parseId(o.id)
+    const task = yield* store.get(id)
+    if (o.json) return yield* json(taskJson(task))
+    const unmet = task.after.length === 0 ? [] : (yield* store.unmetDependencies(id)).get(id) ?? []
+    yield* out(taskDetail(task, unmet, yield* store.attemptUsage(id)))
   })

@@ -34,8 +34,9 @@ export type FetchCache = Ref.Ref<ReadonlySet<string>>
 export const makeFetchCache = Ref.make<ReadonlySet<string>>(new Set())
 
 /**
- * Claims the oldest ready task and starts its agent, as ARCHITECTURE.md draws it: the claim,
- * the worktree and the window are resources whose releases undo them unless the dispatch
+ * Claims the next ready task (TaskStore.claimNext: the highest priority, then the oldest, none
+ * that waits on another) and starts its agent, as ARCHITECTURE.md draws it: the claim, the
+ * worktree and the window are resources whose releases undo them unless the dispatch
  * succeeded, and the commit is the point after which nothing is undone. A typed failure, a
  * defect or an interruption anywhere after the claim leaves the task `ready` (interrupted)
  * or `failed` (with the step and reason), and removes exactly what this dispatch made.

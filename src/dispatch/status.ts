@@ -3,7 +3,8 @@ import { HubConfig } from "../config.js"
 import { hostLost, runsHere } from "../domain/hostLease.js"
 import { Host } from "../host/Host.js"
 import type { AgentState } from "../domain/AgentState.js"
-import type { Task, TaskStatus } from "../domain/Task.js"
+import type { Dependency } from "../domain/dependencies.js"
+import type { Task, TaskPriority, TaskStatus } from "../domain/Task.js"
 import type { Usage } from "../domain/Usage.js"
 import { ownsAgent, UNFINISHED } from "../domain/transitions.js"
 import { TaskStore } from "../store/TaskStore.js"
@@ -17,6 +18,9 @@ export interface StatusRow {
   readonly id: string
   readonly title: string
   readonly status: TaskStatus
+  readonly priority: TaskPriority
+  /** For a task not yet started: its dependencies that are not done (what it waits for). */
+  readonly waiting_on: ReadonlyArray<Dependency>
   readonly attempt: number
   readonly window_id: string | null
   readonly pane_pid: number | null
@@ -55,6 +59,7 @@ export const status = Effect.gen(function* () {
   yield* followUsage(prober)
   const tasks = (yield* store.list({ all: true, statuses: UNFINISHED }))
   const leases = new Map((yield* store.hostLeases).map((lease) => [lease.name, lease.renewed_at]))
+  const unmet = yield* store.unmetDependencies()
   const rows: Array<StatusRow> = []
   for (const task of tasks) {
     const since = Date.parse(task.status === "in-progress" && task.started_at ? task.started_at : task.updated_at)
@@ -63,6 +68,8 @@ export const status = Effect.gen(function* () {
       id: task.id,
       title: task.title,
       status: task.status,
+      priority: task.priority,
+      waiting_on: unmet.get(task.id) ?? [],
       attempt: task.attempt,
       window_id: task.window_id,
       pane_pid: task.pane_pid,

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { AgentState } from "./AgentState.js"
-import { AUTHOR_VALUES, KIND_VALUES, STATUS_VALUES } from "./literals.js"
+import { AUTHOR_VALUES, KIND_VALUES, PRIORITY_VALUES, STATUS_VALUES } from "./literals.js"
 import { TaskId } from "./TaskId.js"
 import { Usage } from "./Usage.js"
 
@@ -10,6 +10,10 @@ export const TASK_STATUSES: ReadonlyArray<TaskStatus> = TaskStatus.literals
 
 export const TaskKind = Schema.Literal(...KIND_VALUES)
 export type TaskKind = typeof TaskKind.Type
+
+/** The claim takes the highest priority first, then the oldest (seq). */
+export const TaskPriority = Schema.Literal(...PRIORITY_VALUES)
+export type TaskPriority = typeof TaskPriority.Type
 
 export const Author = Schema.Literal(...AUTHOR_VALUES)
 export type Author = typeof Author.Type
@@ -75,7 +79,11 @@ export const Task = Schema.Struct({
   /** Tokens the task's agents used, summed over its attempts (read from their transcripts). */
   usage: Usage,
   /** The machine (HUB_HOST) the current attempt runs on, or ran on; null until the first claim. */
-  host: Schema.NullOr(Schema.String)
+  host: Schema.NullOr(Schema.String),
+  /** How soon dispatch takes it (issue 13): high, then normal, then low; the oldest first. */
+  priority: TaskPriority,
+  /** The tasks this one waits for: it is not claimed until every one of them is `done`. Fixed at creation. */
+  after: Schema.Array(TaskId)
 })
 export type Task = typeof Task.Type
 

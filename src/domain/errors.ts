@@ -28,6 +28,13 @@ export class InvalidTransition extends Schema.TaggedError<InvalidTransition>()("
   message: Schema.String
 }) {}
 
+/** `hub task edit` of a task an agent has taken (or that is finished): only backlog and ready ones change. */
+export class NotEditable extends Schema.TaggedError<NotEditable>()("NotEditable", {
+  taskId: Schema.String,
+  status: Schema.String,
+  message: Schema.String
+}) {}
+
 /** The database could not be opened, read or written. */
 export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
   message: Schema.String

@@ -5,3 +5,5 @@
 export const STATUS_VALUES = ["backlog", "ready", "in-progress", "blocked", "in-review", "done", "failed", "cancelled"] as const
 export const KIND_VALUES = ["implement", "review", "debug"] as const
 export const AUTHOR_VALUES = ["human", "agent"] as const
+/** How soon a ready task is claimed: high first, then normal, then low (each the oldest first). */
+export const PRIORITY_VALUES = ["high", "normal", "low"] as const

@@ -119,6 +119,14 @@ export const UNFINISHED: ReadonlyArray<TaskStatus> = STATUSES.filter((status) =>
 export const AGENT_OWNING: ReadonlyArray<TaskStatus> = COMMITTABLE.filter((status) => !isFinished(status))
 export const ownsAgent = (status: TaskStatus): boolean => AGENT_OWNING.includes(status)
 
+/**
+ * Backlog and ready: unfinished, and no agent works on the task, so the next agent to take it
+ * reads it afresh. What `hub task edit` may change, and where a task can be waiting on its
+ * dependencies (once claimed, they were all done, and done is final).
+ */
+export const NOT_STARTED: ReadonlyArray<TaskStatus> = UNFINISHED.filter((status) => !ownsAgent(status))
+export const isNotStarted = (status: TaskStatus): boolean => NOT_STARTED.includes(status)
+
 export const isAllowed = (from: TaskStatus, move: Move, to: TaskStatus): boolean =>
   TRANSITIONS.some(([f, m, targets]) => f === from && m === move && targets.includes(to))
 

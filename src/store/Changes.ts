@@ -98,7 +98,7 @@ export const ChangesSilent = Layer.succeed(
 
 /**
  * The store, announcing every write that changed something: a task created, moved, claimed,
- * started, rolled back or reconciled, a comment or a link, what its agent is doing.
+ * started, rolled back or reconciled, edited, a comment or a link, what its agent is doing.
  */
 export const announceWrites = Layer.effect(
   TaskStore,
@@ -113,6 +113,7 @@ export const announceWrites = Layer.effect(
       move: (...args) => always(store.move(...args)),
       comment: (...args) => always(store.comment(...args)),
       link: (...args) => always(store.link(...args)),
+      edit: (...args) => always(store.edit(...args)),
       claimNext: (...args) => Effect.tap(store.claimNext(...args), (claimed) => (Option.isSome(claimed) ? changes.announce : Effect.void)),
       rollback: (...args) => ifTrue(store.rollback(...args)),
       commitDispatch: (...args) => ifTrue(store.commitDispatch(...args)),

@@ -1,8 +1,9 @@
 import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
 import { Array as Arr, Clock, Context, Effect, Either, Layer, Option, type ParseResult, Schema } from "effect"
 import type { AgentStatus } from "../domain/AgentState.js"
-import { InvalidTransition, StoreError, TaskNotFound } from "../domain/errors.js"
-import type { Actor, Author, Task, TaskEvent, TaskKind, TaskStatus } from "../domain/Task.js"
+import { DEPENDENCY_MET, type Dependency } from "../domain/dependencies.js"
+import { InvalidTransition, NotEditable, StoreError, TaskNotFound } from "../domain/errors.js"
+import type { Actor, Author, Task, TaskEvent, TaskKind, TaskPriority, TaskStatus } from "../domain/Task.js"
 import { TaskId } from "../domain/TaskId.js"
 import {
   checkTransition,
@@ -11,6 +12,7 @@ import {
   COMMITTABLE,
   FINISHED,
   type Move,
+  NOT_STARTED,
   AGENT_OWNING,
   RECLAIM_TO,
   RECONCILE_FROM,
@@ -20,7 +22,7 @@ import {
 import { messageOf } from "../shared/messages.js"
 import { type AttemptQueries, makeAttemptQueries } from "./attempts.js"
 import { compileDecoder } from "./decoder.js"
-import { describeRowError, EventRow, HostedAttemptRow, HostLeaseRow, SummaryRow, type TaskSummary, TaskRow } from "./rows.js"
+import { describeRowError, EventRow, HostedAttemptRow, HostLeaseRow, SummaryRow, type TaskSummary, TaskRow, UnmetRow } from "./rows.js"
 import { SqlLive } from "./Sql.js"
 
 export interface NewTask {
@@ -30,6 +32,17 @@ export interface NewTask {
   readonly description: string
   readonly repo: string | null
   readonly links: ReadonlyArray<string>
+  /** Default `normal`. */
+  readonly priority?: TaskPriority
+  /** The tasks it waits for (each must exist); default none. */
+  readonly after?: ReadonlyArray<TaskId>
+}
+
+/** What `hub task edit` may change, of a task not yet started; what is absent stays. */
+export interface TaskEdit {
+  readonly title?: string
+  readonly description?: string
+  readonly priority?: TaskPriority
 }
 
 /**
@@ -106,14 +119,27 @@ export interface MoveExpectation {
 }
 
 export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
-  readonly create: (input: NewTask) => Effect.Effect<Task, StoreError>
+  /** TaskNotFound: a task of `after` does not exist (and nothing was created). */
+  readonly create: (input: NewTask) => Effect.Effect<Task, TaskNotFound | StoreError>
   readonly get: (id: TaskId) => Effect.Effect<StoredTask, TaskNotFound | StoreError>
   readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
   /**
-   * What `list` lists, only the five columns of `hub task list`'s table: a narrower SELECT,
-   * no JSON columns parsed (the table of 1,000 tasks starts measurably faster).
+   * What `list` lists, only the columns of `hub task list`'s table: a narrower SELECT, no JSON
+   * columns parsed (the table of 1,000 tasks starts measurably faster); with, for each task not
+   * yet started, its dependencies that are not done.
    */
   readonly listSummaries: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<TaskSummary>, StoreError>
+  /**
+   * The dependencies not done of every task not yet started (backlog, ready) that has any, or
+   * of the one task `id`: what keeps it from being claimed. Tasks not in the map wait for nothing.
+   */
+  readonly unmetDependencies: (id?: TaskId) => Effect.Effect<ReadonlyMap<TaskId, ReadonlyArray<Dependency>>, StoreError>
+  /**
+   * Changes the title, description or priority of a task not yet started (backlog, ready): one
+   * compare-and-set on its status, so a claim in between wins and the edit is refused. Not a
+   * status change: no event, as for a comment.
+   */
+  readonly edit: (id: TaskId, patch: TaskEdit) => Effect.Effect<Task, TaskNotFound | NotEditable | StoreError>
   readonly events: (id: TaskId) => Effect.Effect<ReadonlyArray<TaskEvent>, TaskNotFound | StoreError>
   /**
    * A move of the transition table, checked and applied as one compare-and-set; with `expect`,
@@ -134,8 +160,8 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
   /** The in-progress tasks whose current attempt runs on `host`: what its reconcile judges. */
   readonly inProgressOn: (host: string) => Effect.Effect<ReadonlyArray<StoredTask>, StoreError>
   /**
-   * Takes the oldest ready task for `host` if fewer than `cap` are in-progress there: one
-   * serialized write.
+   * Takes for `host` the ready task of the highest priority, the oldest first, whose
+   * dependencies are all done, if fewer than `cap` are in-progress there: one serialized write.
    */
   readonly claimNext: (cap: number, lease: Lease, host: string) => Effect.Effect<Option.Option<StoredTask>, StoreError>
   readonly setWorkspace: (ref: AttemptRef, dir: string, fresh: boolean) => Effect.Effect<void, StoreError>
@@ -246,16 +272,16 @@ export const makeTaskStore = Effect.gen(function* () {
     execute: (id) => sql`SELECT * FROM events WHERE task_id = ${id} ORDER BY id`
   })
 
-  const create = (input: NewTask) =>
+  const insertTask = (input: NewTask, after: ReadonlyArray<TaskId>) =>
     Effect.gen(function* () {
       const at = yield* now
       // One statement: SQLite takes the write lock before it reads MAX(seq), so processes
       // creating tasks at once never allocate the same id.
       const created = yield* changedTask(sql`
-        INSERT INTO tasks (seq, id, title, kind, status, description, repo, links, comments,
+        INSERT INTO tasks (seq, id, title, kind, status, priority, "after", description, repo, links, comments,
                            change_actor, change_reason, created_at, updated_at)
-        SELECT n, printf('TASK-%04d', n), ${input.title}, ${input.kind}, ${input.status},
-               ${input.description}, ${input.repo}, ${JSON.stringify(input.links)}, '[]',
+        SELECT n, printf('TASK-%04d', n), ${input.title}, ${input.kind}, ${input.status}, ${input.priority ?? "normal"},
+               ${JSON.stringify(after)}, ${input.description}, ${input.repo}, ${JSON.stringify(input.links)}, '[]',
                'human', 'created', ${at}, ${at}
         FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks)
         RETURNING *`)
@@ -263,7 +289,37 @@ export const makeTaskStore = Effect.gen(function* () {
         onNone: () => new StoreError({ message: "database: the new task's row did not come back" }),
         onSome: Effect.succeed
       })
-    }).pipe(Effect.withSpan("TaskStore.create"))
+    })
+
+  const seqsOf = (ids: ReadonlyArray<TaskId>) =>
+    sql<{ readonly seq: number; readonly id: string }>`SELECT seq, id FROM tasks WHERE id IN ${sql.in(ids)}`.pipe(
+      Effect.mapError(storeError)
+    )
+
+  /**
+   * The task and its dependencies in one transaction, the task's INSERT first (so it takes the
+   * write lock before anything is read): an unknown dependency rolls it all back.
+   */
+  const create = (input: NewTask) => {
+    const after = [...new Set(input.after ?? [])]
+    if (after.length === 0) return insertTask(input, after).pipe(Effect.withSpan("TaskStore.create"))
+    return Effect.gen(function* () {
+      const task = yield* insertTask(input, after)
+      const seqs = new Map((yield* seqsOf([task.id, ...after])).map((row) => [row.id, row.seq]))
+      const deps: Array<{ readonly task_seq: number; readonly dep_seq: number }> = []
+      for (const id of after) {
+        const dep = seqs.get(id)
+        if (dep === undefined) return yield* new TaskNotFound({ taskId: id, message: `cannot wait for ${id}: no such task` })
+        deps.push({ task_seq: seqs.get(task.id)!, dep_seq: dep })
+      }
+      yield* sql`INSERT INTO task_deps ${sql.insert(deps)}`.pipe(Effect.mapError(storeError))
+      return task
+    }).pipe(
+      sql.withTransaction,
+      Effect.catchTag("SqlError", (error) => Effect.fail(storeError(error))),
+      Effect.withSpan("TaskStore.create")
+    )
+  }
 
   /** The WHERE clause of what `list` shows: these statuses, and finished tasks only if recent. */
   const listed = (filter: ListFilter) =>
@@ -284,11 +340,59 @@ export const makeTaskStore = Effect.gen(function* () {
 
   const decodeSummaries = compileDecoder(SummaryRow)
   const listSummaries = (filter: ListFilter = {}) =>
-    Effect.flatMap(listed(filter), (where) =>
-      sql`SELECT id, status, kind, repo, title FROM tasks WHERE ${where} ORDER BY seq`.pipe(
+    Effect.gen(function* () {
+      const where = yield* listed(filter)
+      const rows = yield* sql`SELECT id, status, priority, kind, repo, title FROM tasks WHERE ${where} ORDER BY seq`.pipe(
         Effect.flatMap(decodeSummaries),
         Effect.mapError(storeError)
-      ))
+      )
+      const unmet = yield* unmetDependencies()
+      return rows.map((row): TaskSummary => ({ ...row, waiting: unmet.get(row.id) ?? [] }))
+    })
+
+  const decodeUnmet = compileDecoder(UnmetRow)
+  const unmetDependencies = (id?: TaskId) =>
+    sql`
+      SELECT t.id AS task_id, p.id AS id, p.status AS status
+      FROM tasks t JOIN task_deps d ON d.task_seq = t.seq JOIN tasks p ON p.seq = d.dep_seq
+      WHERE t.status IN ${sql.in(NOT_STARTED)} AND p.status <> ${DEPENDENCY_MET}
+        AND ${id === undefined ? sql`1 = 1` : sql`t.id = ${id}`}
+      ORDER BY t.seq, d.dep_seq`.pipe(
+      Effect.flatMap(decodeUnmet),
+      Effect.mapError(storeError),
+      Effect.map((rows) => {
+        const byTask = new Map<TaskId, Array<Dependency>>()
+        for (const row of rows) {
+          const deps = byTask.get(row.task_id) ?? []
+          deps.push({ id: row.id, status: row.status })
+          byTask.set(row.task_id, deps)
+        }
+        return byTask as ReadonlyMap<TaskId, ReadonlyArray<Dependency>>
+      })
+    )
+
+  const edit = (id: TaskId, patch: TaskEdit) =>
+    Effect.gen(function* () {
+      for (let i = 0; i < CAS_ATTEMPTS; i++) {
+        const at = yield* now
+        const edited = yield* changedTask(sql`
+          UPDATE tasks SET title = COALESCE(${patch.title ?? null}, title),
+                 description = COALESCE(${patch.description ?? null}, description),
+                 priority = COALESCE(${patch.priority ?? null}, priority), updated_at = ${at}
+          WHERE id = ${id} AND status IN ${sql.in(NOT_STARTED)}
+          RETURNING *`)
+        if (Option.isSome(edited)) return edited.value
+        const task = yield* getRow(id)
+        // It went back to backlog or ready between the two statements: try again.
+        if (NOT_STARTED.includes(task.status)) continue
+        return yield* new NotEditable({
+          taskId: id,
+          status: task.status,
+          message: `${id} is ${task.status}: only a task not yet started (${NOT_STARTED.join(" or ")}) can be edited`
+        })
+      }
+      return yield* new StoreError({ message: `${id} kept changing; try again` })
+    }).pipe(Effect.withSpan("TaskStore.edit"))
 
   const events = (id: TaskId) =>
     getRow(id).pipe(Effect.zipRight(findEvents(id).pipe(Effect.mapError(failedOn("events")))))
@@ -347,6 +451,19 @@ export const makeTaskStore = Effect.gen(function* () {
   const inProgressOn = (host: string) =>
     tasksOf(sql`SELECT * FROM tasks WHERE host = ${host} AND status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`)
 
+  /**
+   * The claim's pick: the first ready task in claim order (highest priority, then oldest) with
+   * no dependency that is not done. One search of tasks_claim_order, walked in that order, and
+   * per task looked at one probe of task_deps' primary key (none: no dependencies) and one
+   * rowid lookup per dependency; see docs/ARCHITECTURE.md, "The claim".
+   */
+  const nextClaimable = sql`
+    SELECT t.seq FROM tasks t
+    WHERE t.status IN ${sql.in(CLAIMABLE)}
+      AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.seq = d.dep_seq
+                      WHERE d.task_seq = t.seq AND p.status <> ${DEPENDENCY_MET})
+    ORDER BY t.priority_rank, t.seq LIMIT 1`
+
   const claimNext = (cap: number, lease: Lease, host: string) =>
     Effect.gen(function* () {
       const at = yield* now
@@ -361,7 +478,7 @@ export const makeTaskStore = Effect.gen(function* () {
                agent_state = NULL, agent_state_at = NULL, agent_state_reason = NULL,
                agent_active_at = NULL, agent_signals_read = 0,
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
-        WHERE seq = (SELECT seq FROM tasks WHERE status IN ${sql.in(CLAIMABLE)} ORDER BY seq LIMIT 1)
+        WHERE seq = (${nextClaimable})
           AND (SELECT count(*) FROM tasks WHERE host = ${host} AND status = ${CLAIMED}) < ${cap}
         RETURNING *`)
     }).pipe(Effect.withSpan("TaskStore.claimNext"))
@@ -528,6 +645,8 @@ export const makeTaskStore = Effect.gen(function* () {
     get: getRow,
     list,
     listSummaries,
+    unmetDependencies,
+    edit,
     events,
     move,
     comment,

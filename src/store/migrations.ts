@@ -107,6 +107,48 @@ const agentState = Effect.gen(function* () {
 })
 
 /**
+ * Order among tasks (issue 13): a priority and dependencies.
+ * - `priority` as the task JSON says it, and `priority_rank` (0 high, 1 normal, 2 low) computed
+ *   from it by SQLite itself, so the two can never disagree; the claim's index orders by it.
+ * - `task_deps` holds who waits for whom, by seq, indexed both ways: the claim's NOT EXISTS asks
+ *   "any dependency of this task not done?" through the primary key; the reverse index is the
+ *   foreign key's (and "who waits for this task?"). A plain table, no JSON functions: it ports
+ *   to PostgreSQL as it is.
+ * - `after` is the same list as the task JSON shows it (ids, as JSON text like `links`), written
+ *   with the rows of task_deps in the create's transaction. Dependencies are fixed once a task
+ *   exists: triggers refuse changing either, so the copy cannot drift from the table.
+ */
+const workflowOrder = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE tasks ADD COLUMN priority TEXT NOT NULL DEFAULT 'normal'
+    CHECK (priority IN ('high', 'normal', 'low'))`
+  yield* sql`ALTER TABLE tasks ADD COLUMN priority_rank INTEGER
+    GENERATED ALWAYS AS (CASE priority WHEN 'high' THEN 0 WHEN 'low' THEN 2 ELSE 1 END) VIRTUAL`
+  yield* sql`ALTER TABLE tasks ADD COLUMN "after" TEXT NOT NULL DEFAULT '[]'`
+  // The claim: ready tasks in the order it takes them, the first one without a dependency
+  // that is not done.
+  yield* sql`CREATE INDEX tasks_claim_order ON tasks (status, priority_rank, seq)`
+  yield* sql`
+    CREATE TABLE task_deps (
+      task_seq INTEGER NOT NULL REFERENCES tasks (seq),
+      dep_seq INTEGER NOT NULL REFERENCES tasks (seq),
+      PRIMARY KEY (task_seq, dep_seq),
+      CHECK (task_seq <> dep_seq)
+    ) WITHOUT ROWID`
+  yield* sql`CREATE INDEX task_deps_dependents ON task_deps (dep_seq, task_seq)`
+  for (const [name, when] of [
+    ["task_deps_no_update", "UPDATE ON task_deps"],
+    ["task_deps_no_delete", "DELETE ON task_deps"],
+    ["tasks_after_fixed", `UPDATE OF "after" ON tasks WHEN NEW."after" <> OLD."after"`]
+  ] as const) {
+    yield* sql.unsafe(`CREATE TRIGGER ${name} BEFORE ${when} BEGIN
+      SELECT RAISE(ABORT, 'dependencies are fixed when a task is created');
+    END`)
+  }
+  yield* sql`PRAGMA user_version = 4`
+})
+
+/**
  * Workflow agents (issue 13): what each attempt's agent used and how to continue its
  * conversation, and how far the notifier has read the history. Plain SQL on purpose (the
  * PostgreSQL port mirrors it): no JSON functions, no INSERT OR IGNORE.
@@ -203,6 +245,7 @@ export const migrations = {
   "0001_init": init,
   "0002_list_index": listIndex,
   "0003_agent_state": agentState,
+  "0004_workflow_order": workflowOrder,
   "0005_workflow_agents": workflowAgents,
   "0006_hosts": hosts
 } as const

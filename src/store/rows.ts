@@ -1,4 +1,5 @@
 import { Array as Arr, Inspectable, ParseResult, Predicate, Schema, SchemaAST as AST } from "effect"
+import type { Dependency } from "../domain/dependencies.js"
 import { Actor, Comment, Task, TaskEvent } from "../domain/Task.js"
 import { Usage } from "../domain/Usage.js"
 import { oneLine } from "../shared/messages.js"
@@ -21,6 +22,7 @@ export const TaskRow = Schema.Struct({
   comments: Schema.parseJson(Schema.Array(Comment)),
   usage: Schema.parseJson(Usage),
   workspace_fresh: BooleanFromBit,
+  after: Schema.parseJson(Task.fields.after),
   rev: Schema.Number,
   // The store's bookkeeping, not in the task's JSON: who made the last change, when the agent
   // last showed life, and how far its signals were read.
@@ -35,11 +37,21 @@ export const TaskRow = Schema.Struct({
 export const SummaryRow = Schema.Struct({
   id: Task.fields.id,
   status: Task.fields.status,
+  priority: Task.fields.priority,
   kind: Task.fields.kind,
   repo: Task.fields.repo,
   title: Task.fields.title
 })
-export type TaskSummary = typeof SummaryRow.Type
+
+/** A row of the table and, for a task not yet started, its dependencies that are not done. */
+export type TaskSummary = typeof SummaryRow.Type & { readonly waiting: ReadonlyArray<Dependency> }
+
+/** A dependency not yet done of a task not yet started: whose (`task_id`), which, in what status. */
+export const UnmetRow = Schema.Struct({
+  task_id: Task.fields.id,
+  id: Task.fields.id,
+  status: Task.fields.status
+})
 
 /** An `events` row: its two status columns are the event's `from` and `to`. */
 export const EventRow = Schema.Struct({

@@ -37,11 +37,13 @@ describe("parseFast: the forms the fast path takes", () => {
       description: "",
       link: [],
       status: "ready",
+      priority: "normal",
+      after: [],
       json: false
     })
     expect(parseFast(argv(
       "task", "create", "--json", "--title", "t", "--kind", "review", "--repo", "a/b", "--description", "d e",
-      "--link", "https://a", "--link", "https://b", "--status", "backlog"
+      "--link", "https://a", "--link", "https://b", "--status", "backlog", "--priority", "high", "--after", "1", "--after", "TASK-0002"
     ))).toEqual({
       command: "create",
       title: "t",
@@ -50,6 +52,8 @@ describe("parseFast: the forms the fast path takes", () => {
       description: "d e",
       link: ["https://a", "https://b"],
       status: "backlog",
+      priority: "high",
+      after: ["1", "TASK-0002"],
       json: true
     })
   })
@@ -84,7 +88,10 @@ describe("parseFast: the forms the fast path takes", () => {
     ["task", "create", "--title", "x", "--kind", "debug", "--kind", "review"],
     ["task", "create", "--title", "x", "--kind=debug"],
     ["task", "create", "--title", "x", "--all"],
-    ["task", "create", "--title", "x", "positional"]
+    ["task", "create", "--title", "x", "positional"],
+    ["task", "create", "--title", "x", "--priority", "high", "--priority", "low"],
+    ["task", "create", "--title", "x", "--priority=high"],
+    ["task", "create", "--title", "x", "--after", "-1"]
   ]
   for (const args of declined) {
     it(`declines hub ${args.join(" ") || "(nothing)"}`, () => expect(parseFast(argv(...args))).toBeUndefined())
@@ -114,7 +121,9 @@ describe("parseFast: the forms the fast path takes", () => {
     [["task", "create", "--title", "x", "--kind", "bogus"], 1, "not a kind: 'bogus' (one of: implement, review, debug)"],
     [["task", "create", "--title", "x", "--kind=bogus"], 1, "not a kind: 'bogus' (one of: implement, review, debug)"],
     [["task", "create", "--title", "x", "--status", "bogus"], 1, "not a status for a new task: 'bogus' (one of: ready, backlog)"],
-    [["task", "create", "--title", "x", "--status", "done"], 1, "not a status for a new task: 'done' (one of: ready, backlog)"]
+    [["task", "create", "--title", "x", "--status", "done"], 1, "not a status for a new task: 'done' (one of: ready, backlog)"],
+    [["task", "create", "--title", "x", "--priority", "urgent"], 1, "not a priority: 'urgent' (one of: high, normal, low)"],
+    [["task", "create", "--title", "x", "--after"], 2, "Expected a value following option: '--after' (see --help)"]
   ]
   for (const [args, code, message] of refused) {
     it(`refuses hub ${args.join(" ")} before parsing, as the full CLI does`, () =>
@@ -137,6 +146,8 @@ describe("the fast path says what the full CLI says", () => {
       expect(made.code).toBe(0)
     }
     expect((await run(holder.sb, BIN, ["task", "comment", "2", "--content", "a note"])).code).toBe(0)
+    // TASK-0004 waits on TASK-0001 and TASK-0003, at high priority.
+    expect((await run(holder.sb, BIN, ["task", "create", "--title", "waits", "--after", "1", "--after", "3", "--priority", "high"])).code).toBe(0)
   }, 60_000)
   afterAll(() => holder.sb?.dispose())
 
@@ -163,7 +174,13 @@ describe("the fast path says what the full CLI says", () => {
     ["task", "create", "--title", "t", "--kind", "nope"],
     ["task", "create", "--title", "t", "--kind=nope"],
     ["task", "create", "--title", "t", "--status", "Done"],
-    ["task", "create", "--kind", "nope", "--help"]
+    ["task", "create", "--kind", "nope", "--help"],
+    ["task", "show", "4"],
+    ["task", "show", "4", "--json"],
+    ["task", "create", "--title", "t", "--priority", "urgent"],
+    ["task", "create", "--title", "t", "--after", "99"],
+    ["task", "create", "--title", "t", "--after", "1", "--after", "bogus"],
+    ["task", "create", "--title", "t", "--after"]
   ]
   for (const args of same) {
     it(`hub ${args.join(" ")}`, async () => {
@@ -189,8 +206,14 @@ describe("the fast path says what the full CLI says", () => {
     const { ids } = await createBoth([
       "task", "create", "--title", "made", "--kind", "debug", "--description", "d", "--link", "https://a.example", "--status", "backlog", "--json"
     ])
-    expect(ids).toEqual(["TASK-0004", "TASK-0005"])
-    expect((await run(holder.sb, BIN, ["task", "create", "--title", "plain"])).stdout).toBe("TASK-0006\n")
+    expect(ids).toEqual(["TASK-0005", "TASK-0006"])
+    expect((await run(holder.sb, BIN, ["task", "create", "--title", "plain"])).stdout).toBe("TASK-0007\n")
+  })
+
+  it("hub task create --priority --after: the same task", async () => {
+    const args = ["task", "create", "--title", "ordered", "--priority", "Low", "--after", "task-4", "--after", "2", "--json"]
+    expect(parseFast(argv(...args))).toMatchObject({ command: "create", priority: "low", after: ["task-4", "2"] })
+    expect((await createBoth(args)).task).toMatchObject({ priority: "low", after: ["TASK-0004", "TASK-0002"] })
   })
 
   it("hub task create with choices in any letter case: the same task", async () => {

@@ -2,7 +2,7 @@
  * What a user meets first: `--help` of every command, in a pipe and on a terminal, and the
  * completion scripts. Help carries no escape codes unless stdout is a terminal and NO_COLOR is
  * unset; every option and argument says what it means; the fixed choices (--kind, --status,
- * --author) are listed in help and completed by the shells.
+ * --priority, --author) are listed in help and completed by the shells.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
@@ -20,7 +20,7 @@ beforeAll(() => {
 afterAll(() => sb?.dispose())
 
 const COMMANDS = [
-  "", "task", "task create", "task list", "task show", "task get", "task ready", "task cancel", "task retry",
+  "", "task", "task create", "task list", "task show", "task get", "task edit", "task ready", "task cancel", "task retry",
   "task report", "task comment", "task link", "task events", "repo", "repo add", "repo list",
   "dispatch", "reconcile", "status", "verify", "reap", "cleanup", "daemon", "board", "agent", "agent hook"
 ] as const
@@ -81,9 +81,11 @@ describe("help in a pipe (stdout not a terminal)", () => {
     })
   }
 
-  it("lists the choices of --kind, --status and --author, per command", async () => {
+  it("lists the choices of --kind, --status, --priority and --author, per command", async () => {
     expect(listed(await help("task create"), "--kind")).toEqual(["implement", "review", "debug"])
     expect(listed(await help("task create"), "--status")).toEqual(["ready", "backlog"])
+    expect(listed(await help("task create"), "--priority")).toEqual(["high", "normal", "low"])
+    expect(listed(await help("task edit"), "--priority")).toEqual(["high", "normal", "low"])
     expect(listed(await help("task list"), "--status")).toEqual([
       "backlog", "ready", "in-progress", "blocked", "in-review", "done", "failed", "cancelled"
     ])
@@ -168,6 +170,8 @@ describe("completions", () => {
     expect(await bashOffers(["hub", "task", "create", "--kind", ""])).toEqual(["implement", "review", "debug"])
     expect(await bashOffers(["hub", "task", "create", "--title", "x", "--kind", "d"])).toEqual(["debug"])
     expect(await bashOffers(["hub", "task", "create", "--status", ""])).toEqual(["ready", "backlog"])
+    expect(await bashOffers(["hub", "task", "create", "--priority", ""])).toEqual(["high", "normal", "low"])
+    expect(await bashOffers(["hub", "task", "edit", "7", "--priority", "l"])).toEqual(["low"])
     expect(await bashOffers(["hub", "task", "list", "--status", "in-"])).toEqual(["in-progress", "in-review"])
     expect(await bashOffers(["hub", "task", "report", "7", "--status", ""])).toEqual([
       "in-progress", "blocked", "in-review", "done", "failed"

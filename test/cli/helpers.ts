@@ -9,8 +9,8 @@ import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
-import { expect } from "@effect/vitest"
-import { BIN, type HubResult, ROOT, type Sandbox } from "../support/sandbox.js"
+import { afterAll, beforeAll, expect } from "@effect/vitest"
+import { BIN, type HubResult, makeSandbox, ROOT, type Sandbox } from "../support/sandbox.js"
 
 // ---------------------------------------------------------------------------------------------
 // Building the bin once per run
@@ -74,6 +74,16 @@ export const ensureBuilt = async (): Promise<void> => {
       fs.rmSync(lock, { recursive: true, force: true })
     }
   }
+}
+
+/** One sandbox per describe block; the tests inside work on the ids they create. */
+export const sandboxFor = (name: string) => {
+  const holder = {} as { sb: Sandbox }
+  beforeAll(() => {
+    holder.sb = makeSandbox(name)
+  })
+  afterAll(() => holder.sb?.dispose())
+  return holder
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -200,7 +210,8 @@ export const dbSnapshot = (sandbox: Sandbox): string =>
       JSON.stringify({
         tasks: db.prepare("SELECT * FROM tasks ORDER BY seq").all(),
         events: db.prepare("SELECT * FROM events ORDER BY id").all(),
-        attempts: db.prepare("SELECT * FROM attempts ORDER BY task_id, attempt").all()
+        attempts: db.prepare("SELECT * FROM attempts ORDER BY task_id, attempt").all(),
+        deps: db.prepare("SELECT * FROM task_deps ORDER BY task_seq, dep_seq").all()
       }))
     : "no database"
 
@@ -244,7 +255,7 @@ export const bulkInsert = (sandbox: Sandbox, count: number, title: (n: number) =
     })()
   })
 
-/** The fields issue 3 promises on every task in JSON. */
+/** The fields issues 3 and 13 promise on every task in JSON. */
 export const TASK_FIELDS = [
   "id",
   "title",
@@ -258,7 +269,10 @@ export const TASK_FIELDS = [
   "session_id",
   "error",
   "created_at",
-  "updated_at"
+  "updated_at",
+  // issue 13
+  "priority",
+  "after"
 ] as const
 
 export const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/

@@ -73,7 +73,7 @@ describe("a reader that stops early", () => {
       env: { ...sb.env, NODE: process.execPath, BIN, ERR_FILE: errFile, RC_FILE: rcFile }
     })
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/^ID\s+STATUS\s+KIND\s+REPO\s+TITLE\n$/)
+    expect(r.stdout).toMatch(/^ID\s+STATUS\s+PRIORITY\s+KIND\s+REPO\s+TITLE\n$/)
     expect(r.stderr).toBe("")
     expect(fs.readFileSync(errFile, "utf8")).toBe("")
     expect(fs.readFileSync(rcFile, "utf8").trim()).toBe("0")

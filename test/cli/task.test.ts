@@ -3,10 +3,9 @@
  * the exit code of `hub task create|list|show|get|ready|cancel|retry|report|comment|link|events`.
  * (Bad input of every kind is in errors.test.ts.)
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { makeSandbox, type Sandbox } from "../support/sandbox.js"
 import {
   age,
   bulkInsert,
@@ -19,21 +18,12 @@ import {
   ISO_TIME,
   ok,
   okJson,
+  sandboxFor,
   showJson,
   TASK_FIELDS
 } from "./helpers.js"
 
 beforeAll(ensureBuilt, 180_000)
-
-/** One sandbox per describe block; the tests inside work on the ids they create. */
-const sandboxFor = (name: string) => {
-  const holder = {} as { sb: Sandbox }
-  beforeAll(() => {
-    holder.sb = makeSandbox(name)
-  })
-  afterAll(() => holder.sb?.dispose())
-  return holder
-}
 
 describe("hub task create", () => {
   const s = sandboxFor("cli-create")
@@ -142,7 +132,7 @@ describe("hub task list", () => {
     expect(text.trimEnd().split("\n")).toHaveLength(1 + visible.length)
     for (const id of visible) expect(text).toContain(id)
     for (const id of [cancelledOld, doneOld, failedOld]) expect(text).not.toContain(id)
-    expect(text).toMatch(new RegExp(`${backlog}\\s+backlog\\s+implement\\s+-\\s+in the backlog`))
+    expect(text).toMatch(new RegExp(`${backlog}\\s+backlog\\s+normal\\s+implement\\s+-\\s+in the backlog`))
     const all = ok(await hub(s.sb, ["task", "list", "--all"]))
     for (const id of [cancelledOld, doneOld, failedOld]) expect(all).toContain(id)
 

@@ -126,6 +126,19 @@ describe("hub daemon", { timeout: 120_000 }, () => {
     await terminate(daemon)
   })
 
+  it("starts a dependent at once when its dependency is reported done, not at its next tick", async () => {
+    const s = sandbox("daemon-wake-dependent")
+    const [first] = await createTasks(s, ["first"])
+    const dependent = (await hubOk(s, ["task", "create", "--title", "after the first", "--after", first!])).trim()
+    // Two slots, but the dependent waits for the first task.
+    const daemon = startDaemon(s, { HUB_DISPATCH_CAP: "2" }, "30s")
+    expect(await waitFor(() => task(s, first!).window_id !== null, 15_000)).toBe(true)
+    expect(task(s, dependent).status).toBe("ready")
+    await hubOk(s, ["task", "report", first!, "--status", "done"])
+    expect((await waitForStatus(s, dependent, "in-progress", 15_000)).status).toBe("in-progress")
+    await terminate(daemon)
+  })
+
   it("`npm start` runs it on the embedded default: $HOME/.hub, when HUB_HOME is not set", async () => {
     const s = sandbox("daemon-default-home")
     // The sandbox's HOME, so "~/.hub" is the sandbox's, never the user's.

@@ -222,6 +222,40 @@ describe("hub dispatch against real git and tmux", () => {
     expect(JSON.parse(again.stdout)).toEqual({ started: [], failed: null })
   })
 
+  it("takes the highest priority first, then the oldest, and a dependent only once its dependency is done", async () => {
+    const s = sandbox()
+    const make = async (title: string, ...args: Array<string>) => (await s.hub(["task", "create", "--title", title, ...args])).stdout.trim()
+    const base = await make("base")
+    const dependent = await make("dependent", "--after", base, "--priority", "high")
+    const low = await make("low", "--priority", "low")
+    const normal = await make("normal")
+    const doomed = await make("doomed")
+    const afterDoomed = await make("after doomed", "--after", doomed, "--priority", "high")
+    const cap = { HUB_DISPATCH_CAP: "4" }
+    // The two high ones wait; then the normal ones, oldest first; then the low one.
+    const first = await s.hub(["dispatch", "--json"], cap)
+    expect(first.code, first.stderr).toBe(0)
+    expect(JSON.parse(first.stdout).started.map((t: { id: string }) => t.id)).toEqual([base, normal, doomed, low])
+    for (const id of [dependent, afterDoomed]) expect((await taskJson(s, id)).status).toBe("ready")
+    expect(windows(s).map((w) => w.split(" ")[0]).sort()).toEqual([base, normal, doomed, low].sort())
+
+    // The base is done, the doomed one failed: only the base's dependent may start now.
+    expect((await s.hub(["task", "report", base, "--status", "done"])).code).toBe(0)
+    expect((await s.hub(["task", "report", doomed, "--status", "failed", "--reason", "broke"])).code).toBe(0)
+    const second = await s.hub(["dispatch", "--json"], cap)
+    expect(second.code, second.stderr).toBe(0)
+    expect(JSON.parse(second.stdout).started.map((t: { id: string }) => t.id)).toEqual([dependent])
+    expect(await taskJson(s, dependent)).toMatchObject({ status: "in-progress", attempt: 1 })
+    // Its claim came after its dependency's done, in the history of each.
+    const doneAt = (await events(s, base)).find((e) => e.to === "done").id
+    expect((await events(s, dependent)).find((e) => e.reason === "claimed").id).toBeGreaterThan(doneAt)
+
+    expect(await taskJson(s, afterDoomed)).toMatchObject({ status: "ready", attempt: 0 })
+    const status = (await s.hub(["status"])).stdout
+    expect(status.split("\n").find((l) => l.startsWith(afterDoomed))).toMatch(new RegExp(`^${afterDoomed}\\s+ready, waiting on ${doomed} \\(failed\\)`))
+    expect(JSON.parse((await s.hub(["dispatch", "--json"], cap)).stdout)).toEqual({ started: [], failed: null })
+  })
+
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     it(`${signal} to a dispatch paused inside a slow git → ready, no window, no fresh worktree, exit 130`, async () => {
       const s = sandbox()

@@ -18,7 +18,9 @@ import {
   ROLLBACK_FROM,
   toStatuses,
   TRANSITIONS,
-  UNFINISHED
+  UNFINISHED,
+  NOT_STARTED,
+  isNotStarted
 } from "../../src/domain/transitions.js"
 
 const MOVES: ReadonlyArray<Move> = ["ready", "cancel", "retry", "report", "claim", "rollback", "reconcile"]
@@ -123,5 +125,10 @@ describe("status sets read off the table", () => {
   it("every status is finished, owns an agent, or is waiting for a claim: backlog and ready", () => {
     const waiting = TaskStatus.literals.filter((s) => !isFinished(s) && !ownsAgent(s))
     expect(sorted(waiting)).toEqual(["backlog", "ready"])
+  })
+
+  it("not started (what `task edit` changes, where a task waits on its dependencies) is backlog and ready", () => {
+    expect(NOT_STARTED).toEqual(["backlog", "ready"])
+    for (const status of TaskStatus.literals) expect(isNotStarted(status)).toBe(status === "backlog" || status === "ready")
   })
 })

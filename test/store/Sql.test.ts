@@ -69,7 +69,7 @@ describe("opening the database", () => {
       expect(again.next.id).toBe("TASK-0002")
     }))
 
-  it.scoped("a database made before the list index, the agent's state and hosts gets them all, keeping its tasks", () =>
+  it.scoped("a database made before the list index, the agent's state, the workflow order and hosts gets them all, keeping its tasks", () =>
     Effect.gen(function* () {
       const sandbox = yield* scopedSandbox("sql")
       // The file as migration 1 left it: index on updated_at, user_version 1, one migration row.
@@ -80,6 +80,11 @@ describe("opening the database", () => {
         const working = yield* (yield* TaskStore).create(newTask({ title: "at work" }))
         yield* sql`UPDATE tasks SET status = 'in-progress', attempt = 1, rev = rev + 1, started_at = '2026-01-01T00:00:00.000Z'
                    WHERE id = ${working.id}`
+        // Migration 4's, in the order SQLite lets them go.
+        for (const trigger of ["task_deps_no_update", "task_deps_no_delete", "tasks_after_fixed"]) yield* sql.unsafe(`DROP TRIGGER ${trigger}`)
+        yield* sql`DROP TABLE task_deps`
+        yield* sql`DROP INDEX tasks_claim_order`
+        for (const column of ["priority_rank", "priority", `"after"`]) yield* sql.unsafe(`ALTER TABLE tasks DROP COLUMN ${column}`)
         yield* sql`DROP INDEX tasks_status_updated`
         yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
         // What migration 5 (workflow agents) added.
@@ -98,7 +103,8 @@ describe("opening the database", () => {
       const after = yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         return {
-          tasks: (yield* (yield* TaskStore).list()).map((t) => t.title),
+          tasks: (yield* (yield* TaskStore).list()).map((t) => [t.title, t.priority, t.after]),
+          deps: (yield* sql<{ n: number }>`SELECT count(*) AS n FROM task_deps`)[0]?.n,
           indexes: (yield* sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL ORDER BY name`)
             .map((r) => r.name),
           version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]?.user_version,
@@ -107,10 +113,11 @@ describe("opening the database", () => {
         }
       }).pipe(Effect.provide(storeIn(sandbox)))
       expect(after).toEqual({
-        tasks: ["from before", "at work"],
+        tasks: [["from before", "normal", []], ["at work", "normal", []]],
+        deps: 0,
         // Migration 5 follows the agent already at work.
         followed: [["TASK-0002", 1, 1]],
-        indexes: ["tasks_host_status", "tasks_status_seq", "tasks_status_updated"],
+        indexes: ["tasks_claim_order", "tasks_host_status", "tasks_status_seq", "tasks_status_updated"],
         version: LATEST_MIGRATION
       })
     }))

@@ -6,7 +6,7 @@ import { TaskId } from "../../src/domain/TaskId.js"
 import type { Move } from "../../src/domain/transitions.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import { aTask } from "../support/tasks.js"
-import { countEvents, create, FreshStore, fileSandbox, rawEvents, HOST } from "./helpers.js"
+import { countEvents, create, createIn as createInStatus, FreshStore, fileSandbox, rawEvents, HOST } from "./helpers.js"
 
 const DAY = 24 * 3600_000
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -129,24 +129,7 @@ describe("TaskStore.get and events", () => {
 })
 
 describe("TaskStore.list", () => {
-  /** Creates a task and moves it to `status` along allowed edges. */
-  const createIn = (status: TaskStatus, title = status) =>
-    Effect.gen(function* () {
-      const store = yield* TaskStore
-      const path: Record<TaskStatus, ReadonlyArray<readonly [Move, TaskStatus]>> = {
-        backlog: [],
-        ready: [],
-        "in-progress": [["claim", "in-progress"]],
-        blocked: [["claim", "in-progress"], ["report", "blocked"]],
-        "in-review": [["claim", "in-progress"], ["report", "in-review"]],
-        done: [["claim", "in-progress"], ["report", "done"]],
-        failed: [["claim", "in-progress"], ["report", "failed"]],
-        cancelled: [["cancel", "cancelled"]]
-      }
-      const task = yield* create({ title, status: status === "backlog" ? "backlog" : "ready" })
-      for (const [move, to] of path[status]) yield* store.move(task.id, move, to, { actor: "human", reason: "test" })
-      return (yield* store.get(task.id)).id
-    })
+  const createIn = (status: TaskStatus, title: string = status) => createInStatus(status, { title })
 
   test("lists in id order", () =>
     Effect.gen(function* () {
@@ -189,14 +172,14 @@ describe("TaskStore.list", () => {
       expect(all).toContain(oldCancelled)
     }))
 
-  test("listSummaries lists what list lists, in the same order, with the table's five columns", () =>
+  test("listSummaries lists what list lists, in the same order, with the table's columns", () =>
     Effect.gen(function* () {
       const store = yield* TaskStore
       for (const status of ["done", "ready", "blocked", "failed", "in-review"] as const) yield* createIn(status)
       yield* TestClock.adjust(DAY * 10)
       yield* createIn("cancelled")
       yield* createIn("backlog")
-      const five = ({ id, status, kind, repo, title }: Task) => ({ id, status, kind, repo, title })
+      const five = ({ id, status, priority, kind, repo, title }: Task) => ({ id, status, priority, kind, repo, title, waiting: [] })
       for (const filter of [{}, { all: true }, { statuses: ["ready", "done"] as const }, { all: true, statuses: ["failed"] as const }]) {
         const summaries = yield* store.listSummaries(filter)
         expect(summaries).toEqual((yield* store.list(filter)).map(five))

@@ -149,6 +149,36 @@ describe("several processes on one database", () => {
       yield* expectClean(sandbox, names, 25, printed)
     }), 60_000)
 
+  it.scopedLive("three store processes creating chains of dependent tasks at once: each task after its creator's previous one", () =>
+    Effect.gen(function* () {
+      const sandbox = yield* scopedSandbox("race-after")
+      const names = ["alpha", "beta", "gamma"]
+      // Each create with a dependency is a transaction of three statements, racing the others.
+      const runs = yield* workers(sandbox, names, "20", "after")
+      for (const r of runs) {
+        expect(r.stderr).toBe("")
+        expect(r.code).toBe(0)
+      }
+      yield* expectClean(sandbox, names, 20, runs.flatMap((r) => r.stdout.trim().split("\n").slice(1)))
+      const { tasks } = yield* readBack(sandbox)
+      const byTitle = new Map(tasks.map((t) => [t.title, t.id]))
+      for (const task of tasks) {
+        const [name, n] = task.title.split("-")
+        expect(task.after, task.title).toEqual(n === "1" ? [] : [byTitle.get(`${name}-${Number(n) - 1}`)])
+      }
+      // The table the claim reads says the same: only each chain's first task may be claimed.
+      const claimable = yield* Effect.gen(function* () {
+        const store = yield* TaskStore
+        const claimed: Array<string> = []
+        for (;;) {
+          const next = yield* store.claimNext(100, { pid: process.pid, start: "test" }, "test-host")
+          if (next._tag === "None") return claimed
+          claimed.push(next.value.title)
+        }
+      }).pipe(Effect.provide(storeIn(sandbox)))
+      expect(claimable.sort()).toEqual(["alpha-1", "beta-1", "gamma-1"])
+    }), 60_000)
+
   it.scopedLive("three store processes claiming at once: the cap holds across processes, each task claimed once, oldest first", () =>
     Effect.gen(function* () {
       const sandbox = yield* scopedSandbox("claim")

@@ -1,6 +1,7 @@
 /**
  * A child process for the concurrency tests (bundled by esbuild in the test, run with node):
  *   node worker.cjs HUB_HOME NAME COUNT          creates COUNT tasks titled NAME-1 … NAME-COUNT
+ *   node worker.cjs HUB_HOME NAME COUNT after    the same, each after the one it made before
  *   node worker.cjs HUB_HOME NAME claim CAP [HOST]  claims ready tasks (cap CAP per host) as HOST
  *                                                 (default: this machine's name) until none is left
  * Opens the store (racing the other workers through the migration), prints `open`, waits for a
@@ -11,9 +12,10 @@ import { Effect, Layer, Option } from "effect"
 import * as os from "node:os"
 import * as readline from "node:readline"
 import { HubConfigFrom } from "../../src/config.js"
+import type { TaskId } from "../../src/domain/TaskId.js"
 import { TaskStore, TaskStoreLive } from "../../src/store/TaskStore.js"
 
-const [home, name, count, cap, hostArg] = process.argv.slice(2)
+const [home, name, count, mode, hostArg] = process.argv.slice(2)
 const HOST = hostArg ?? os.hostname()
 
 const startSignal = Effect.async<void>((resume) => {
@@ -30,11 +32,12 @@ const program = Effect.gen(function* () {
   yield* startSignal
   if (count === "claim") {
     for (;;) {
-      const claimed = yield* store.claimNext(Number(cap), { pid: process.pid, start: name! }, HOST)
+      const claimed = yield* store.claimNext(Number(mode), { pid: process.pid, start: name! }, HOST)
       if (Option.isNone(claimed)) return
       process.stdout.write(`${claimed.value.id}\n`)
     }
   }
+  let previous: TaskId | undefined
   for (let i = 1; i <= Number(count); i++) {
     const task = yield* store.create({
       title: `${name}-${i}`,
@@ -42,8 +45,10 @@ const program = Effect.gen(function* () {
       status: "ready",
       description: "",
       repo: null,
-      links: []
+      links: [],
+      ...(mode === "after" && previous !== undefined ? { after: [previous] } : {})
     })
+    previous = task.id
     process.stdout.write(`${task.id}\n`)
   }
 }).pipe(Effect.provide(TaskStoreLive.pipe(Layer.provide(HubConfigFrom({ home: home! })))))

@@ -4,7 +4,9 @@ import { Effect, Layer } from "effect"
 import * as os from "node:os"
 import * as path from "node:path"
 import { HubConfig, type HubSettings } from "../../src/config.js"
+import type { TaskStatus } from "../../src/domain/Task.js"
 import type { TaskId } from "../../src/domain/TaskId.js"
+import type { Move } from "../../src/domain/transitions.js"
 import { SqlLive } from "../../src/store/Sql.js"
 import { type NewTask, TaskStore, TaskStoreFromSql } from "../../src/store/TaskStore.js"
 import { sandboxConfig } from "../support/layers.js"
@@ -66,6 +68,27 @@ export const newTask = (patch: Partial<NewTask> = {}): NewTask => ({
 })
 
 export const create = (patch: Partial<NewTask> = {}) => Effect.flatMap(TaskStore, (store) => store.create(newTask(patch)))
+
+/** The moves (by hand: `move`, not the claim) that take a new ready task to each status. */
+const PATHS: Record<TaskStatus, ReadonlyArray<readonly [Move, TaskStatus]>> = {
+  backlog: [],
+  ready: [],
+  "in-progress": [["claim", "in-progress"]],
+  blocked: [["claim", "in-progress"], ["report", "blocked"]],
+  "in-review": [["claim", "in-progress"], ["report", "in-review"]],
+  done: [["claim", "in-progress"], ["report", "done"]],
+  failed: [["claim", "in-progress"], ["report", "failed"]],
+  cancelled: [["cancel", "cancelled"]]
+}
+
+/** Creates a task (backlog for `backlog`, else ready) and moves it to `status` along allowed edges. */
+export const createIn = (status: TaskStatus, patch: Partial<NewTask> = {}) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    const task = yield* create({ title: status, status: status === "backlog" ? "backlog" : "ready", ...patch })
+    for (const [move, to] of PATHS[status]) yield* store.move(task.id, move, to, { actor: "human", reason: "test" })
+    return task.id
+  })
 
 /** Raw rows of `events` for one task, straight from SQLite. */
 export const rawEvents = (id: TaskId) =>
