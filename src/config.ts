@@ -1,4 +1,5 @@
 import { Config, ConfigError, Context, Either, Layer, Option } from "effect"
+import { AGENT_NAMES, type AgentName } from "./agent/presets.js"
 import { parseDurationMs } from "./domain/duration.js"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -14,8 +15,15 @@ export interface HubSettings {
   readonly tmuxSocket: Option.Option<string>
   /** `HUB_TMUX_SESSION`, default `hub`. */
   readonly tmuxSession: string
-  /** `HUB_AGENT_COMMAND`: none = Claude Code (DEFAULT_AGENT_COMMAND). */
+  /**
+   * `HUB_AGENT`: a preset (src/agent/presets.ts): claude, codex, gemini or opencode. None:
+   * Claude Code, unless `HUB_AGENT_COMMAND` is set (then no preset).
+   */
+  readonly agent: Option.Option<AgentName>
+  /** `HUB_AGENT_COMMAND`: the command run in each window; it wins over the preset's command. */
   readonly agentCommand: Option.Option<string>
+  /** `HUB_NOTIFY_COMMAND`: run by `sh -c` when a task becomes blocked, in-review, failed or done. */
+  readonly notifyCommand: Option.Option<string>
   /** `HUB_DISPATCH_CAP`, default 1: how many tasks may be in-progress at once on this host. */
   readonly dispatchCap: number
   /**
@@ -127,7 +135,20 @@ export const hubConfig: Config.Config<HubSettings> = Config.all({
   home: nonEmpty("HUB_HOME"),
   tmuxSocket: nonEmpty("HUB_TMUX_SOCKET"),
   tmuxSession: nonEmpty("HUB_TMUX_SESSION").pipe(Config.map(Option.getOrElse(() => "hub"))),
+  agent: nonEmpty("HUB_AGENT").pipe(
+    Config.mapOrFail((name) =>
+      Option.match(name, {
+        onNone: () => Either.right(Option.none<AgentName>()),
+        onSome: (n) => {
+          const known = AGENT_NAMES.find((a) => a === n.trim().toLowerCase())
+          return known !== undefined
+            ? Either.right(Option.some(known))
+            : Either.left(ConfigError.InvalidData(["HUB_AGENT"], `HUB_AGENT must be one of ${AGENT_NAMES.join(", ")} (got '${n}')`))
+        }
+      }))
+  ),
   agentCommand: nonEmpty("HUB_AGENT_COMMAND"),
+  notifyCommand: nonEmpty("HUB_NOTIFY_COMMAND"),
   dispatchCap: positiveInt("HUB_DISPATCH_CAP", 1),
   host: hostName,
   hostLeaseMs: duration("HUB_HOST_LEASE", "2m"),
@@ -154,7 +175,9 @@ export const HubConfigFrom = (settings: Partial<HubSettings> & { readonly home: 
   Layer.succeed(HubConfig, {
     tmuxSocket: Option.none(),
     tmuxSession: "hub",
+    agent: Option.none(),
     agentCommand: Option.none(),
+    notifyCommand: Option.none(),
     dispatchCap: 1,
     host: os.hostname(),
     hostLeaseMs: 120_000,

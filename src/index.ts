@@ -55,5 +55,8 @@ export { status, type StatusRow, verify, type Violation } from "./dispatch/statu
 export { daemon, type DaemonOptions } from "./dispatch/daemon.js"
 export { changeStatus, type Caller } from "./dispatch/taskActions.js"
 export { type Liveness, makeProber } from "./dispatch/liveness.js"
+export { followUsage } from "./dispatch/usage.js"
+export { makeNotifier, NOTIFY_STATUSES } from "./dispatch/notify.js"
+export { type AgentName, type AgentPreset, AGENT_NAMES, PRESETS } from "./agent/presets.js"
 
 export { VERSION } from "./version.js"

@@ -19,7 +19,9 @@ describe("HubConfig defaults", () => {
         home: "/home/u/.hub",
         tmuxSocket: Option.none(),
         tmuxSession: "hub",
+        agent: Option.none(),
         agentCommand: Option.none(),
+        notifyCommand: Option.none(),
         dispatchCap: 1,
         host: os.hostname(),
         hostLeaseMs: 120_000,
@@ -68,7 +70,9 @@ describe("HubConfig from the environment", () => {
         HUB_HOME: "/srv/hub",
         HUB_TMUX_SOCKET: "hub-sock",
         HUB_TMUX_SESSION: "work",
+        HUB_AGENT: "Codex",
         HUB_AGENT_COMMAND: "sleep 600",
+        HUB_NOTIFY_COMMAND: "notify-send hub",
         HUB_DISPATCH_CAP: "3",
         HUB_HOST: "build-7.example",
         HUB_HOST_LEASE: "45s",
@@ -85,7 +89,9 @@ describe("HubConfig from the environment", () => {
         home: "/srv/hub",
         tmuxSocket: Option.some("hub-sock"),
         tmuxSession: "work",
+        agent: Option.some("codex"),
         agentCommand: Option.some("sleep 600"),
+        notifyCommand: Option.some("notify-send hub"),
         dispatchCap: 3,
         host: "build-7.example",
         hostLeaseMs: 45_000,
@@ -157,6 +163,14 @@ describe("HubConfig from the environment", () => {
       expect(settings.home).toBe("/x/hub")
       expect(settings.dispatchCap).toBe(2)
       expect(settings.tmuxSession).toBe("hub")
+    }))
+})
+
+describe("HubConfig refuses an unknown HUB_AGENT", () => {
+  it.effect("naming the presets", () =>
+    Effect.gen(function* () {
+      const error = yield* readError({ HOME: "/home/u", HUB_AGENT: "cursor" })
+      expect(String(error)).toContain("HUB_AGENT must be one of claude, codex, gemini, opencode (got 'cursor')")
     }))
 })
 

@@ -56,6 +56,13 @@ export const run = async ({ lib, quick }) => {
       }
       return ms
     }
+    // The part of each pass that follows the attempts' transcripts (issue 13): every started
+    // attempt is open while its agent lives, so all 100 are followed.
+    const followOnce = async () => {
+      const t = nowMs()
+      await rt.run(lib.effect.Effect.flatMap(hub.makeProber, hub.followUsage))
+      return nowMs() - t
+    }
     const statusOnce = async () => {
       const t = nowMs()
       const rows = await rt.run(hub.status)
@@ -77,11 +84,12 @@ export const run = async ({ lib, quick }) => {
       await statusOnce()
     }
     cpu.length = 0 // the warm-up passes
-    const samples = { raw: [], reconcile: [], status: [] }
+    const samples = { raw: [], reconcile: [], status: [], follow: [] }
     for (let r = 0; r < rounds; r++) {
       samples.raw.push(rawListPanes())
       samples.reconcile.push(await reconcileOnce())
       samples.status.push(await statusOnce())
+      samples.follow.push(await followOnce())
     }
 
     // The CLI: a process must at least start node and call tmux once.
@@ -107,6 +115,14 @@ export const run = async ({ lib, quick }) => {
     const rec = stats(samples.reconcile)
     const floor = stats(cli.floor)
     return [
+      figure({
+        bench: name,
+        measure: `following ${tasks} open attempts' sessions and transcripts (in-process; part of each reconcile pass)`,
+        hub: stats(samples.follow),
+        reference: rec,
+        referenceName: "the whole reconcile pass",
+        note: "agents without hooks here (sleep 600): one signals-file look per attempt, no transcript"
+      }),
       figure({
         bench: name,
         measure: `reconcile pass, ${tasks} in-progress tasks alive (in-process; ${calls.length} tmux call)`,

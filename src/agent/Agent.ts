@@ -3,20 +3,23 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { HubConfig, hubPaths } from "../config.js"
 import { AgentSignal } from "../domain/AgentState.js"
+import type { ModelCall } from "../domain/Usage.js"
 import { AgentError } from "../domain/errors.js"
 import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { makePrivateDir, PRIVATE_FILE, writePrivateFile } from "../shared/files.js"
+import { readLinesFrom } from "../shared/lines.js"
 import { runProcess } from "../shared/process.js"
-import { modelFor, systemPrompt, taskPrompt } from "./prompts.js"
+import { type AgentPreset, PRESETS } from "./presets.js"
+import { modelFor, resumePrompt, systemPrompt, taskPrompt } from "./prompts.js"
 import { SESSION_FILE, SIGNALS_FILE } from "./hook.js"
 import { claudeSettings } from "./settings.js"
 import { sessionIdFor } from "./session.js"
+import { modelCallsOf } from "./transcript.js"
 import { trustKeys } from "./trust.js"
 
 /** Claude Code, reading everything task-specific from the environment. */
-export const DEFAULT_AGENT_COMMAND =
-  "claude --session-id \"$HUB_SESSION_ID\" --settings \"$HUB_RUN_DIR/settings.json\" --permission-mode \"$HUB_PERMISSION_MODE\" --model \"$HUB_MODEL\" --append-system-prompt \"$HUB_SYSTEM_PROMPT\" \"$HUB_TASK_PROMPT\""
+export const DEFAULT_AGENT_COMMAND = PRESETS.claude.command("hub")
 
 /**
  * The constant command every hub window runs. It loads the prompts from the run folder when
@@ -47,13 +50,36 @@ export interface Launch {
   readonly command: string
   readonly sessionId: string
   readonly runDir: string
+  /** The earlier attempt whose conversation this one continues, if it does. */
+  readonly resumed: Option.Option<number>
+}
+
+/** A conversation of an earlier attempt that a new attempt may continue. */
+export interface ResumeFrom {
+  readonly attempt: number
+  /** The agent's own session id, from its hooks. */
+  readonly sessionId: string
+  readonly transcriptPath: string | null
+}
+
+/** What an attempt's hooks said of the agent's own session, and how far they were read. */
+export interface AgentSessionSeen {
+  readonly sessionId: string | null
+  readonly transcriptPath: string | null
+  readonly read: number
 }
 
 export class Agent extends Context.Tag("hub/Agent")<Agent, {
   readonly command: string
+  /** Claude Code's preparation applies (settings file, trust): the claude preset. */
   readonly isDefault: boolean
-  /** Writes the run folder and returns the window's environment and command. */
-  readonly launch: (task: Task, workspace: string) => Effect.Effect<Launch, AgentError>
+  /** The preset in use, if any (`HUB_AGENT`, or Claude Code when nothing is set). */
+  readonly preset: Option.Option<AgentPreset>
+  /**
+   * Writes the run folder and returns the window's environment and command. With `resume`,
+   * and an agent that can, the attempt continues that conversation instead of starting one.
+   */
+  readonly launch: (task: Task, workspace: string, resume?: Option.Option<ResumeFrom>) => Effect.Effect<Launch, AgentError>
   /** Marks the workspace trusted in `~/.claude.json` (only for the default agent). */
   readonly trust: (workspace: string) => Effect.Effect<void, AgentError>
   /** The exit status the window command recorded, if it has finished. */
@@ -68,6 +94,16 @@ export class Agent extends Context.Tag("hub/Agent")<Agent, {
     attempt: number,
     from: number
   ) => Effect.Effect<{ readonly signals: ReadonlyArray<AgentSignal>; readonly read: number }>
+  /**
+   * The agent's own session id and transcript, the latest its hooks named in the attempt's
+   * signals after byte `from` (null when none did), and where the next read starts.
+   */
+  readonly agentSession: (taskId: TaskId, attempt: number, from: number) => Effect.Effect<AgentSessionSeen>
+  /** The model calls a transcript gained after byte `from` (a partial last line waits), and where the next read starts. */
+  readonly modelCalls: (
+    transcriptPath: string,
+    from: number
+  ) => Effect.Effect<{ readonly calls: ReadonlyArray<ModelCall>; readonly read: number }>
   /** Fails when the agent's executable cannot be found on PATH. */
   readonly check: Effect.Effect<void, AgentError>
   /**
@@ -126,20 +162,43 @@ export const writeAtomic = (file: string, text: string) => {
 export const permissionModeFor = (uid: number | undefined, env: NodeJS.ProcessEnv): "bypassPermissions" | "default" =>
   uid === 0 && env.IS_SANDBOX !== "1" && !env.CLAUDE_CODE_BUBBLEWRAP ? "default" : "bypassPermissions"
 
+/**
+ * The preset in use: `HUB_AGENT`'s; Claude Code when neither it nor `HUB_AGENT_COMMAND` is set;
+ * none for a free `HUB_AGENT_COMMAND` alone (hub then prepares nothing for it).
+ */
+export const presetFor = (config: Pick<HubConfig["Type"], "agent" | "agentCommand">): Option.Option<AgentPreset> =>
+  Option.match(config.agent, {
+    onSome: (name) => Option.some(PRESETS[name]),
+    onNone: () => (Option.isNone(config.agentCommand) ? Option.some(PRESETS.claude) : Option.none())
+  })
+
 export const makeAgent = Effect.gen(function* () {
   const config = yield* HubConfig
-  const command = Option.getOrElse(config.agentCommand, () => DEFAULT_AGENT_COMMAND)
-  const isDefault = Option.isNone(config.agentCommand)
   const basePath = process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"
   const agentPath = Option.match(config.binDir, { onNone: () => basePath, onSome: (dir) => `${dir}:${basePath}` })
   const hubBin = Option.match(config.binDir, { onNone: () => "hub", onSome: (dir) => path.join(dir, "hub") })
+  const preset = presetFor(config)
+  // HUB_AGENT_COMMAND wins over the preset's command; the preset still says how to prepare
+  // the agent and how it reports (HUB_AGENT=claude with a command of your own keeps the hooks).
+  const command = Option.getOrElse(config.agentCommand, () => Option.getOrThrow(preset).command(hubBin))
+  const isDefault = Option.exists(preset, (p) => p.claudeSetup)
+  // Only the preset's own command is known to take a session to resume.
+  const resumeCommand = Option.isNone(config.agentCommand)
+    ? Option.flatMapNullable(preset, (p) => p.resumeCommand?.(hubBin))
+    : Option.none<string>()
+  const presetEnv = Option.match(preset, { onNone: () => ({}), onSome: (p) => p.env ?? {} })
 
-  const launch = (task: Task, workspace: string) =>
+  /** The conversation to continue: a preset that can, and a transcript that is still there. */
+  const resumable = (resume: Option.Option<ResumeFrom>) =>
+    Option.filter(resume, (r) => Option.isSome(resumeCommand) && (r.transcriptPath === null || fs.existsSync(r.transcriptPath)))
+
+  const launch = (task: Task, workspace: string, resume: Option.Option<ResumeFrom> = Option.none()) =>
     Effect.try({
       try: (): Launch => {
         const runDir = runDirFor(config.home, task.id, task.attempt)
         const system = systemPrompt(task.kind)
-        const prompt = taskPrompt(task)
+        const from = resumable(resume)
+        const prompt = Option.isSome(from) ? resumePrompt(task) : taskPrompt(task)
         makePrivateDir(runDir, config.home)
         fs.rmSync(path.join(runDir, "exit"), { force: true })
         writePrivateFile(path.join(runDir, "system-prompt"), system)
@@ -156,14 +215,17 @@ export const makeAgent = Effect.gen(function* () {
           sessionId,
           runDir,
           command: WINDOW_COMMAND,
+          resumed: Option.map(from, (r) => r.attempt),
           env: {
+            ...presetEnv,
             HUB_TASK_ID: task.id,
             HUB_SESSION_ID: sessionId,
             HUB_MODEL: modelFor(task.kind),
             HUB_HOME: config.home,
             HUB_RUN_DIR: runDir,
             HUB_WORKSPACE: workspace,
-            HUB_AGENT_COMMAND: command,
+            HUB_AGENT_COMMAND: Option.isSome(from) ? Option.getOrElse(resumeCommand, () => command) : command,
+            ...Option.match(from, { onNone: () => ({}), onSome: (r) => ({ HUB_RESUME_SESSION_ID: r.sessionId }) }),
             HUB_PERMISSION_MODE: permissionModeFor(process.getuid?.(), process.env),
             // hub commands the agent runs talk to the tmux server and session it runs in.
             HUB_TMUX_SESSION: config.tmuxSession,
@@ -213,36 +275,50 @@ export const makeAgent = Effect.gen(function* () {
       }
     })
 
-  // The first word of a simple command; anything fancier (assignments, quotes) is left to sh.
-  const exe = /^\s*([A-Za-z0-9_./-]+)(\s|$)/.exec(command)?.[1]
+  // The preset's program, or the first word of a simple command of your own; anything fancier
+  // (assignments, quotes) is left to sh.
+  const exe = Option.isNone(config.agentCommand)
+    ? Option.getOrThrow(preset).program
+    : /^\s*([A-Za-z0-9_./-]+)(\s|$)/.exec(command)?.[1]
   const check = exe === undefined ? Effect.void : runnable(exe, agentPath).pipe(
     Effect.mapError((failure) => new AgentError({ message: `cannot look for the agent command: ${failure.message}` })),
     Effect.filterOrFail(
       (found) => found,
-      () => new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT_COMMAND)` })
+      () => new AgentError({ message: `the agent command '${exe}' is not on PATH (set HUB_AGENT or HUB_AGENT_COMMAND)` })
     ),
     Effect.asVoid
   )
 
   const decodeSignal = Schema.decodeUnknownOption(Schema.parseJson(AgentSignal))
+  const signalsFile = (taskId: TaskId, attempt: number) => path.join(runDirFor(config.home, taskId, attempt), SIGNALS_FILE)
   const signals = (taskId: TaskId, attempt: number, from: number) =>
     Effect.sync(() => {
-      let bytes: Buffer
-      try {
-        const fd = fs.openSync(path.join(runDirFor(config.home, taskId, attempt), SIGNALS_FILE), "r")
-        try {
-          const size = fs.fstatSync(fd).size
-          bytes = Buffer.alloc(Math.max(0, size - from))
-          if (bytes.length > 0) fs.readSync(fd, bytes, 0, bytes.length, from)
-        } finally {
-          fs.closeSync(fd)
-        }
-      } catch {
-        return { signals: [], read: from }
+      const { lines, read } = readLinesFrom(signalsFile(taskId, attempt), from)
+      return { signals: lines.flatMap((line) => Option.toArray(decodeSignal(line))), read }
+    })
+
+  const decodeSession = Schema.decodeUnknownOption(Schema.parseJson(Schema.Struct({
+    session_id: Schema.optional(Schema.String),
+    transcript_path: Schema.optional(Schema.String)
+  })))
+  const agentSession = (taskId: TaskId, attempt: number, from: number) =>
+    Effect.sync((): AgentSessionSeen => {
+      const { lines, read } = readLinesFrom(signalsFile(taskId, attempt), from)
+      let sessionId: string | null = null
+      let transcriptPath: string | null = null
+      for (const line of lines) {
+        const seen = decodeSession(line)
+        if (Option.isNone(seen)) continue
+        sessionId = seen.value.session_id ?? sessionId
+        transcriptPath = seen.value.transcript_path ?? transcriptPath
       }
-      const whole = bytes.lastIndexOf(0x0a) + 1
-      const lines = bytes.subarray(0, whole).toString("utf8").split("\n").filter((line) => line !== "")
-      return { signals: lines.flatMap((line) => Option.toArray(decodeSignal(line))), read: from + whole }
+      return { sessionId, transcriptPath, read }
+    })
+
+  const modelCalls = (transcriptPath: string, from: number) =>
+    Effect.sync(() => {
+      const { lines, read } = readLinesFrom(transcriptPath, from)
+      return { calls: modelCallsOf(lines), read }
     })
 
   const voidAttempt = (taskId: TaskId, attempt: number) =>
@@ -255,7 +331,7 @@ export const makeAgent = Effect.gen(function* () {
       catch: (error) => new AgentError({ message: `cannot call off ${taskId}#${attempt}: ${(error as Error).message}` })
     })
 
-  return Agent.of({ command, isDefault, launch, trust, exitStatus, signals, check, voidAttempt })
+  return Agent.of({ command, isDefault, preset, launch, trust, exitStatus, signals, agentSession, modelCalls, check, voidAttempt })
 })
 
 export const AgentLive = Layer.effect(Agent, makeAgent)

@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { pokeDaemons } from "../shared/wake.js"
-import { signalOf } from "./hookEvents.js"
+import { agentSessionOf, signalOf } from "./hookEvents.js"
 
 /** Where a window's hooks leave their signals: one JSON line each, in the attempt's run folder. */
 export const SIGNALS_FILE = "agent-signals"
@@ -100,7 +100,8 @@ export const runHook = async (input: HookInput): Promise<void> => {
     if (signal === undefined) return
     const folder = attemptFolder(input.env)
     if ("why" in folder) return input.warn(`hub agent hook: ${folder.why}; ignored`)
-    fs.appendFileSync(path.join(folder.dir, SIGNALS_FILE), `${JSON.stringify(signal)}\n`, { mode: 0o600 })
+    const line = { ...signal, ...agentSessionOf(payload) }
+    fs.appendFileSync(path.join(folder.dir, SIGNALS_FILE), `${JSON.stringify(line)}\n`, { mode: 0o600 })
     await pokeDaemons(input.env.HUB_HOME ?? "")
   } catch (error) {
     input.warn(`hub agent hook: ${error instanceof Error ? error.message : String(error)}; ignored`)

@@ -55,3 +55,15 @@ export const signalOf = (payload: unknown, at: string): AgentSignal | undefined 
   }
   return undefined
 }
+
+/**
+ * The agent's own session, as Claude Code's hook JSON names it on every event: its session id
+ * (what `claude --resume` takes) and the transcript it writes (where its token usage is). Kept
+ * on each signal line, so that reconcile learns both from the run folder alone.
+ */
+export const agentSessionOf = (payload: unknown): { readonly session_id?: string; readonly transcript_path?: string } => {
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return {}
+  const p = payload as Record<string, unknown>
+  const word = (key: string) => (typeof p[key] === "string" && (p[key] as string).trim() !== "" ? { [key]: (p[key] as string).trim() } : {})
+  return { ...word("session_id"), ...word("transcript_path") }
+}

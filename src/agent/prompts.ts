@@ -41,4 +41,18 @@ export const taskPrompt = (task: Pick<Task, "id" | "title" | "kind" | "descripti
   return lines.join("\n")
 }
 
+/**
+ * What a resumed conversation is told first: it already knows the task from its earlier
+ * attempt; the task as it stands now follows (comments may have come since).
+ */
+export const resumePrompt = (task: Parameters<typeof taskPrompt>[0] & Pick<Task, "attempt">): string =>
+  [
+    `hub restarted you on task ${task.id} (attempt ${task.attempt}): your previous session ended before the task was done, and this conversation continues it in the same worktree.`,
+    "Check the worktree's state (git status, git log) before you go on: work after your last commit may be half done. Then continue where you left off.",
+    "",
+    "The task as it stands now:",
+    "",
+    taskPrompt(task)
+  ].join("\n")
+
 export const modelFor = (kind: TaskKind): string => (kind === "debug" ? "opus" : "sonnet")

@@ -4,6 +4,7 @@
  * `claude --settings <file>`. Claude Code merges it with the user's and the project's
  * settings: their hooks keep running beside hub's.
  */
+import { shellWord } from "./presets.js"
 
 /**
  * The events whose hook tells the agent's state. Those that fire on every prompt and tool
@@ -23,8 +24,6 @@ export const HOOK_EVENTS: ReadonlyArray<{ readonly event: string; readonly async
   { event: "SessionEnd", async: false }
 ]
 
-/** A word for `sh -c`: the hub bin's path is configuration, but may hold spaces. */
-const shellWord = (s: string) => `'${s.replaceAll("'", "'\\''")}'`
 
 /** The settings object: hub's hooks, and what an unattended first start needs. */
 export const claudeSettings = (hubBin: string) => {

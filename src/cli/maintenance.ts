@@ -7,6 +7,7 @@ import { reconcile } from "../dispatch/reconcile.js"
 import { status, verify } from "../dispatch/status.js"
 import { InvalidInput } from "../domain/errors.js"
 import { boardBesideDaemon } from "./board.js"
+import { isNoUsage, shortCount, type Usage } from "../domain/Usage.js"
 import { exitCleanlyOnSignal } from "./signals.js"
 import { jsonOption } from "./options.js"
 import { flat, json, out, Reported, statusText, table } from "./output.js"
@@ -23,6 +24,10 @@ export const reconcileCommand = Command.make("reconcile", { json: jsonOption("th
     if (report.changed.length === 0 && report.skipped.length === 0) yield* out(`${report.checked} in-progress task(s), all alive`)
   })).pipe(Command.withDescription("repair this host's in-progress tasks whose agent is gone (after a crash or kill -9), and return those of hosts that lost their lease to ready"))
 
+/** Input (cache reads included) and output tokens, short: `12k/3.4k`; `-` before any. */
+const tokens = (u: Usage) =>
+  isNoUsage(u) ? "-" : `${shortCount(u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens)}/${shortCount(u.output_tokens)}`
+
 const age = (s: number) => (s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`)
 
 export const statusCommand = Command.make("status", { json: jsonOption("the open tasks and their agents") }, (o) =>
@@ -30,7 +35,7 @@ export const statusCommand = Command.make("status", { json: jsonOption("the open
     const rows = yield* status
     if (o.json) return yield* json(rows)
     yield* out(rows.length === 0 ? "no open tasks" : table(
-      ["ID", "STATUS", "HOST", "WINDOW", "PANE", "AGENT", "STATE", "ACTIVE", "AGE", "TITLE"],
+      ["ID", "STATUS", "HOST", "WINDOW", "PANE", "AGENT", "STATE", "ACTIVE", "AGE", "TOKENS", "TITLE"],
       rows.map((r) => [
         r.id,
         statusText(r.status, r.waiting_on),
@@ -41,6 +46,7 @@ export const statusCommand = Command.make("status", { json: jsonOption("the open
         r.agent_state ?? "-",
         r.active_seconds === null ? "-" : `${age(r.active_seconds)} ago`,
         age(r.age_seconds),
+        tokens(r.usage),
         flat(r.title)
       ])
     ))

@@ -2,6 +2,8 @@ import { Data, Effect } from "effect"
 import { type Dependency, waitingText } from "../domain/dependencies.js"
 import type { Task, TaskEvent, TaskStatus } from "../domain/Task.js"
 import type { TaskSummary } from "../store/rows.js"
+import { formatUsage, isNoUsage } from "../domain/Usage.js"
+import type { AttemptUsage } from "../store/attempts.js"
 import type { StoredTask } from "../store/TaskStore.js"
 import { printable } from "./printable.js"
 
@@ -52,8 +54,23 @@ export const taskTable = (tasks: ReadonlyArray<TaskSummary>) =>
       tasks.map((t) => [t.id, statusText(t.status, t.waiting), t.priority, t.kind, t.repo ?? "-", flat(t.title)])
     )
 
-/** One task for people; `unmet`: its dependencies not done, if it is not yet started. */
-export const taskDetail = (task: Task, unmet: ReadonlyArray<Dependency> = []) => {
+/** One line per attempt whose agent left a session or used tokens. */
+const attemptLines = (attempts: ReadonlyArray<AttemptUsage>) =>
+  attempts
+    .filter((a) => a.agent_session_id !== null || a.resumed_from !== null || !isNoUsage(a))
+    .map((a) => {
+      const notes = [
+        ...(a.resumed_from === null ? [] : [`continued attempt ${a.resumed_from}'s conversation`]),
+        ...(a.agent_session_id === null ? [] : [`agent session ${a.agent_session_id}`])
+      ]
+      return `  attempt ${a.attempt}: ${formatUsage(a)}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`
+    })
+
+/**
+ * One task for people; `unmet`: its dependencies not done, if it is not yet started;
+ * `attempts`: what each attempt's agent used.
+ */
+export const taskDetail = (task: Task, unmet: ReadonlyArray<Dependency> = [], attempts: ReadonlyArray<AttemptUsage> = []) => {
   const lines = [
     `${task.id}  ${flat(task.title)}`,
     `status:      ${statusText(task.status, unmet)}`,
@@ -70,6 +87,9 @@ export const taskDetail = (task: Task, unmet: ReadonlyArray<Dependency> = []) =>
   if (task.agent_state) {
     lines.push(`agent:       ${task.agent_state} since ${task.agent_state_at ?? "?"}${task.agent_state_reason ? ` (${printable(flat(task.agent_state_reason))})` : ""}`)
   }
+  // Only where hub read something: an agent without a transcript has no tokens to show.
+  const perAttempt = attemptLines(attempts)
+  if (!isNoUsage(task.usage) || perAttempt.length > 0) lines.push(`tokens:      ${formatUsage(task.usage)}`, ...perAttempt)
   if (task.window_id) lines.push(`window:      ${task.window_id}${task.pane_pid ? ` (pane pid ${task.pane_pid})` : ""}`)
   if (task.workspace) lines.push(`workspace:   ${task.workspace}`)
   if (task.error) lines.push(`error:       ${task.error}`)

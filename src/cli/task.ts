@@ -2,7 +2,7 @@ import { Args, Command, Options } from "@effect/cli"
 import { Config, Effect, Option } from "effect"
 import type { TaskStatus } from "../domain/Task.js"
 import type { Move } from "../domain/transitions.js"
-import { changeStatus } from "../dispatch/taskActions.js"
+import { changeStatus, retryTask } from "../dispatch/taskActions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { eventTable, json, out, taskJson } from "./output.js"
 import { CREATE_DEFAULTS } from "./fastArgs.js"
@@ -79,7 +79,19 @@ const moveCommand = (name: string, move: Move, to: TaskStatus, description: stri
 
 const ready = moveCommand("ready", "ready", "ready", "make a backlog, blocked or in-review task ready (stops its old agent)")
 const cancel = moveCommand("cancel", "cancel", "cancelled", "cancel a task (kills its agent window)")
-const retry = moveCommand("retry", "retry", "ready", "make a failed task ready again")
+const retry = Command.make("retry", {
+  id,
+  fresh: Options.boolean("fresh").pipe(
+    Options.withDescription("start a new agent conversation (the worktree and its work stay); default: continue the last one where the agent can")
+  ),
+  json: asJson
+}, (o) =>
+  Effect.gen(function* () {
+    const taskId = yield* parseId(o.id)
+    const reason = o.fresh ? "hub task retry --fresh" : "hub task retry"
+    const task = yield* retryTask(taskId, { actor: "human", reason }, { fresh: o.fresh })
+    yield* o.json ? json(taskJson(task)) : out(`${task.id} ${task.status}`)
+  })).pipe(Command.withDescription("make a failed task ready again (its agent continues its conversation unless --fresh)"))
 
 const report = Command.make("report", {
   id,

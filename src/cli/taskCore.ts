@@ -98,5 +98,5 @@ export const showTask = (o: ShowOptions) =>
     const task = yield* store.get(id)
     if (o.json) return yield* json(taskJson(task))
     const unmet = task.after.length === 0 ? [] : (yield* store.unmetDependencies(id)).get(id) ?? []
-    yield* out(taskDetail(task, unmet))
+    yield* out(taskDetail(task, unmet, yield* store.attemptUsage(id)))
   })

@@ -2,6 +2,7 @@ import { Cause, Clock, Duration, Effect, Option, Queue } from "effect"
 import { causeMessage } from "../shared/messages.js"
 import { Changes } from "../store/Changes.js"
 import { cleanup } from "./cleanup.js"
+import { makeNotifier } from "./notify.js"
 import { keepHostLease } from "./hostLease.js"
 import { dispatchPass, preflight } from "./pass.js"
 import { reap } from "./reap.js"
@@ -25,7 +26,8 @@ const logged = <A, E, R>(what: string, effect: Effect.Effect<A, E, R>) =>
 
 /**
  * hub's main job: each tick reconciles, dispatches up to the cap, reaps finished windows,
- * and cleans up old worktrees every `cleanupEvery`. All the while it keeps this host's lease
+ * sends the notifications of the tick's changes (HUB_NOTIFY_COMMAND, see notify.ts), and
+ * cleans up old worktrees every `cleanupEvery`. All the while it keeps this host's lease
  * (keepHostLease): a host whose daemon stops loses its in-progress tasks to the other hosts. A tick runs every `interval`, and at once
  * when another process announces a change (a task created or made ready, a report, a hook):
  * announcements that arrive during a tick make one more tick. Interrupting it lets a running
@@ -35,7 +37,12 @@ export const daemon = (options: DaemonOptions) =>
   Effect.gen(function* () {
     let lastCleanup = Number.NEGATIVE_INFINITY
     const cleanupEvery = Duration.toMillis(options.cleanupEvery ?? "1 hour")
+    // Its worker runs in this scope: a slow notifier never holds up a tick.
+    const notifier = yield* makeNotifier
     const tick = Effect.gen(function* () {
+      // Changes other processes made (a report, a cancel) are told before this tick's work,
+      // and this tick's own (reconcile, policies) after it.
+      yield* logged("notify", notifier.pass)
       yield* logged("reconcile", reconcile)
       yield* logged(
         "dispatch",
@@ -50,6 +57,7 @@ export const daemon = (options: DaemonOptions) =>
         )
       )
       yield* logged("reap", reap({ after: options.reapAfter ?? "5 minutes" }))
+      yield* logged("notify", notifier.pass)
       const now = yield* Clock.currentTimeMillis
       if (now - lastCleanup >= cleanupEvery) {
         lastCleanup = now

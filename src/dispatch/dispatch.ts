@@ -104,7 +104,12 @@ const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefi
     // made before it failed: by name, when tmux never said its id. Its release ends every
     // process of the attempt first (what an agent starts with nohup or setsid outlives it).
     if (task.attempt > 1) yield* terminal.killWindowsNamed(task.id).pipe(inStep("window", task.id))
-    const launch = yield* agent.launch(task, plan.dir).pipe(inStep("window", task.id))
+    // A kept worktree: the agent continues its last conversation there, where it can (a fresh
+    // worktree has none to continue; `hub task retry --fresh` forgets them).
+    const resume = plan.createdDir
+      ? Option.none()
+      : yield* store.resumable(task.id, task.attempt).pipe(inStep("window", task.id))
+    const launch = yield* agent.launch(task, plan.dir, resume).pipe(inStep("window", task.id))
     const slot = yield* acquireRelease(Ref.make(Option.none<Window>()), (slot, exit) =>
       undo(exit, "window", host.endSession(launch.sessionId).pipe(
         Effect.zipRight(Ref.get(slot)),
@@ -130,6 +135,13 @@ const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefi
       }).pipe(Effect.tap((ok) => (ok ? Scope.close(scope, Exit.void) : Effect.void)))
     ).pipe(inStep("commit", task.id))
     if (!recorded) return yield* notCommitted(store, task)
+    if (Option.isSome(launch.resumed)) {
+      yield* Effect.logInfo(`dispatch ${task.id}#${task.attempt}: continues the conversation of attempt ${launch.resumed.value}`)
+      // Bookkeeping after the commit: a failure here is a warning, never an undo.
+      yield* store.recordResume(ref, launch.resumed.value).pipe(
+        Effect.catchAll((error) => Effect.logWarning(`${task.id}: could not record the resumed conversation: ${error.message}`))
+      )
+    }
     const final = yield* store.get(task.id).pipe(Effect.orElseSucceed(() => task))
     return Option.some<Started>({ task: final, window, workspace: plan.dir, sessionId: launch.sessionId })
   })

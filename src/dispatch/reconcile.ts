@@ -13,6 +13,7 @@ import type { Pane } from "../terminal/Terminal.js"
 import { applyAgentPolicy, observeAgent } from "./agentState.js"
 import { dispatching } from "./inFlight.js"
 import { describeDead, makeProber } from "./liveness.js"
+import { followUsage } from "./usage.js"
 
 export interface ReconcileAction {
   readonly taskId: string
@@ -127,6 +128,9 @@ export const reconcile = Effect.gen(function* () {
     if (liveness._tag === "alive") yield* followAgent(task, liveness.pane)
   }
   changed.push(...(yield* reclaimLostHosts))
+  // What each attempt's agent used, from its transcript (last: a task that ended in this pass
+  // gets its agent's final lines read before its attempt is closed).
+  yield* followUsage(prober)
   return { checked: tasks.length, changed, skipped } satisfies ReconcileReport
 
   /** What a live agent is doing, recorded, and the policy it calls for applied. */

@@ -5,12 +5,14 @@ import { Host } from "../host/Host.js"
 import type { AgentState } from "../domain/AgentState.js"
 import type { Dependency } from "../domain/dependencies.js"
 import type { Task, TaskPriority, TaskStatus } from "../domain/Task.js"
+import type { Usage } from "../domain/Usage.js"
 import { ownsAgent, UNFINISHED } from "../domain/transitions.js"
 import { TaskStore } from "../store/TaskStore.js"
 import { TASK_WINDOW, Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
 import { observeAgent } from "./agentState.js"
 import { describeDead, makeProber } from "./liveness.js"
+import { followUsage } from "./usage.js"
 
 export interface StatusRow {
   readonly id: string
@@ -39,6 +41,8 @@ export interface StatusRow {
   readonly agent_state_reason: string | null
   /** Seconds since the agent last showed life (a hook, or output in its window); null when unknown. */
   readonly active_seconds: number | null
+  /** Tokens the task's agents used, over its attempts (the task JSON's `usage`). */
+  readonly usage: Usage
 }
 
 /**
@@ -51,6 +55,8 @@ export const status = Effect.gen(function* () {
   const config = yield* HubConfig
   const prober = yield* makeProber
   const now = yield* Clock.currentTimeMillis
+  // The tokens each task's agents used so far, current without a daemon (as the state is).
+  yield* followUsage(prober)
   const tasks = (yield* store.list({ all: true, statuses: UNFINISHED }))
   const leases = new Map((yield* store.hostLeases).map((lease) => [lease.name, lease.renewed_at]))
   const unmet = yield* store.unmetDependencies()
@@ -72,7 +78,8 @@ export const status = Effect.gen(function* () {
       agent_state: task.agent_state,
       agent_state_at: task.agent_state_at,
       agent_state_reason: task.agent_state_reason,
-      active_seconds: task.agent_active_at === null ? null : seconds(Date.parse(task.agent_active_at))
+      active_seconds: task.agent_active_at === null ? null : seconds(Date.parse(task.agent_active_at)),
+      usage: task.usage
     }
     if (task.status !== "in-progress") {
       rows.push({ ...base, liveness: null, detail: null })

@@ -117,3 +117,21 @@ export const changeStatus = (id: TaskId, move: Move, to: TaskStatus, change: Cha
     }
     return after
   }).pipe(Effect.withSpan("Tasks.changeStatus"))
+
+/**
+ * `hub task retry`: failed → ready. The next attempt keeps the task's worktree and, where its
+ * agent can, continues the last conversation; with `fresh`, it starts a new one (the worktree
+ * and its work still stay: hub removes a worktree only through cleanup's guards). The
+ * conversations are forgotten before the move, so no dispatch between the two can resume one.
+ */
+export const retryTask = (id: TaskId, change: Change, options: { readonly fresh: boolean }) =>
+  Effect.gen(function* () {
+    const store = yield* TaskStore
+    if (options.fresh) {
+      const before = yield* store.get(id)
+      const checked = checkTransition(id, before.status, "retry", "ready")
+      if (Either.isLeft(checked)) return yield* checked.left
+      yield* store.forgetConversations(id)
+    }
+    return yield* changeStatus(id, "retry", "ready", change)
+  }).pipe(Effect.withSpan("Tasks.retry"))

@@ -2,6 +2,7 @@ import { Schema } from "effect"
 import { AgentState } from "./AgentState.js"
 import { AUTHOR_VALUES, KIND_VALUES, PRIORITY_VALUES, STATUS_VALUES } from "./literals.js"
 import { TaskId } from "./TaskId.js"
+import { Usage } from "./Usage.js"
 
 export const TaskStatus = Schema.Literal(...STATUS_VALUES)
 export type TaskStatus = typeof TaskStatus.Type
@@ -75,6 +76,8 @@ export const Task = Schema.Struct({
   /** When `agent_state` last changed. */
   agent_state_at: Schema.NullOr(Schema.String),
   agent_state_reason: Schema.NullOr(Schema.String),
+  /** Tokens the task's agents used, summed over its attempts (read from their transcripts). */
+  usage: Usage,
   /** The machine (HUB_HOST) the current attempt runs on, or ran on; null until the first claim. */
   host: Schema.NullOr(Schema.String),
   /** How soon dispatch takes it (issue 13): high, then normal, then low; the oldest first. */

@@ -20,6 +20,7 @@ import {
   UNFINISHED
 } from "../domain/transitions.js"
 import { messageOf } from "../shared/messages.js"
+import { type AttemptQueries, makeAttemptQueries } from "./attempts.js"
 import { compileDecoder } from "./decoder.js"
 import { describeRowError, EventRow, HostedAttemptRow, HostLeaseRow, SummaryRow, type TaskSummary, TaskRow, UnmetRow } from "./rows.js"
 import { SqlLive } from "./Sql.js"
@@ -229,7 +230,7 @@ export class TaskStore extends Context.Tag("hub/TaskStore")<TaskStore, {
     reason: string,
     error: string | null
   ) => Effect.Effect<boolean, StoreError>
-}>() {}
+} & AttemptQueries>() {}
 
 /** What the store's callers see of SQL: one StoreError, whether SQLite failed or a row is wrong. */
 const failedOn = (table: "tasks" | "events") => (error: SqlError.SqlError | ParseResult.ParseError) =>
@@ -679,7 +680,10 @@ export const makeTaskStore = Effect.gen(function* () {
       return rows.length > 0
     }).pipe(Effect.withSpan("TaskStore.applyPolicy"))
 
+  const attempts = yield* makeAttemptQueries
+
   return TaskStore.of({
+    ...attempts,
     withAgentsOn,
     adoptUnhosted,
     renewHost,

@@ -21,7 +21,8 @@ const failed = (what: string) => (error: unknown) =>
   error instanceof StoreError ? error : new StoreError({ message: `${what}: ${messageOf(error)}` })
 
 /**
- * Every task of the SQLite store in HUB_HOME, with its whole history, into the empty
+ * Every task of the SQLite store in HUB_HOME, with its whole history (events, dependencies,
+ * attempts with their agent sessions and tokens, the notifier's cursor), into the empty
  * PostgreSQL database at `url` (migrated first): rows as they are (ids, revisions, attempts,
  * times), events with their own ids, in one transaction. While it runs, the triggers that
  * write events stand aside (`hub.copying`, migrations.pg.ts): the history copied is the
@@ -38,7 +39,10 @@ export const copyToPostgres = (url: string) =>
       const read = yield* sql.withTransaction(Effect.all({
         tasks: sql<Row>`SELECT * FROM tasks ORDER BY seq`,
         events: sql<Row>`SELECT * FROM events ORDER BY id`,
-        deps: sql<Row>`SELECT * FROM task_deps ORDER BY task_seq, dep_seq`
+        deps: sql<Row>`SELECT * FROM task_deps ORDER BY task_seq, dep_seq`,
+        attempts: sql<Row>`SELECT * FROM attempts ORDER BY task_id, attempt`,
+        usage: sql<Row>`SELECT * FROM usage_messages ORDER BY task_id, message_id`,
+        cursor: sql<Row>`SELECT prev_event, last_event FROM notify_cursor WHERE id = 1`
       }))
       // priority_rank is computed by each database from priority: never written.
       return { ...read, tasks: read.tasks.map(({ priority_rank: _, ...row }) => row) }
@@ -59,8 +63,15 @@ export const copyToPostgres = (url: string) =>
         for (let i = 0; i < source.tasks.length; i += BATCH) {
           yield* sql`INSERT INTO tasks ${sql.insert(source.tasks.slice(i, i + BATCH))}`
         }
-        for (let i = 0; i < source.deps.length; i += BATCH) {
-          yield* sql`INSERT INTO task_deps ${sql.insert(source.deps.slice(i, i + BATCH))}`
+        // Each attempt's agent session and tokens, and how far the notifier has told.
+        for (const [table, rows] of [["task_deps", source.deps], ["attempts", source.attempts], ["usage_messages", source.usage]] as const) {
+          for (let i = 0; i < rows.length; i += BATCH) {
+            yield* sql`INSERT INTO ${sql(table)} ${sql.insert(rows.slice(i, i + BATCH))}`
+          }
+        }
+        const cursor = source.cursor[0]
+        if (cursor !== undefined) {
+          yield* sql`UPDATE notify_cursor SET prev_event = ${cursor.prev_event as number}, last_event = ${cursor.last_event as number} WHERE id = 1`
         }
         for (let i = 0; i < source.events.length; i += BATCH) {
           yield* sql`INSERT INTO events ${sql.insert(source.events.slice(i, i + BATCH))}`

@@ -105,6 +105,60 @@ const workflowOrder = run(
 )
 
 /**
+ * As SQLite's 0005: each attempt's agent session and tokens, the usage column, the notifier's
+ * cursor; the trigger that opens an attempt's row at its start is PL/pgSQL.
+ */
+const workflowAgents = run(
+  `CREATE TABLE attempts (
+    task_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    agent_session_id TEXT,
+    transcript_path TEXT,
+    transcript_read INTEGER NOT NULL DEFAULT 0,
+    signals_read INTEGER NOT NULL DEFAULT 0,
+    usage_open INTEGER NOT NULL DEFAULT 1,
+    resumable INTEGER NOT NULL DEFAULT 1,
+    resumed_from INTEGER,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_input_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_creation_input_tokens INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (task_id, attempt)
+  )`,
+  `CREATE INDEX attempts_open ON attempts (usage_open)`,
+  `INSERT INTO attempts (task_id, attempt)
+    SELECT id, attempt FROM tasks
+    WHERE started_at IS NOT NULL AND status IN ('in-progress', 'blocked', 'in-review')`,
+  `CREATE TABLE usage_messages (
+    task_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_read_input_tokens INTEGER NOT NULL,
+    cache_creation_input_tokens INTEGER NOT NULL,
+    PRIMARY KEY (task_id, message_id)
+  )`,
+  `ALTER TABLE tasks ADD COLUMN usage TEXT NOT NULL
+    DEFAULT '{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}'`,
+  `CREATE FUNCTION tasks_started() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    INSERT INTO attempts (task_id, attempt)
+    SELECT NEW.id, NEW.attempt
+    WHERE NOT EXISTS (SELECT 1 FROM attempts WHERE task_id = NEW.id AND attempt = NEW.attempt);
+    RETURN NULL;
+  END $$`,
+  `CREATE TRIGGER tasks_started AFTER UPDATE OF started_at ON tasks
+    FOR EACH ROW WHEN (NEW.started_at IS NOT NULL AND OLD.started_at IS NULL) EXECUTE FUNCTION tasks_started()`,
+  `CREATE TABLE notify_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    prev_event INTEGER NOT NULL,
+    last_event INTEGER NOT NULL
+  )`,
+  `INSERT INTO notify_cursor (id, prev_event, last_event) SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0) FROM events`
+)
+
+/**
  * As SQLite's 0006: where each attempt runs, when it was claimed, and the hosts' leases; and the
  * claim as one round trip. It takes the host's advisory lock, then claims in a statement of its
  * own (a PL/pgSQL statement takes a fresh snapshot, after the lock): the lock is held only while
@@ -144,6 +198,7 @@ export const pgMigrations = {
   "0002_list_index": listIndex,
   "0003_agent_state": agentState,
   "0004_workflow_order": workflowOrder,
+  "0005_workflow_agents": workflowAgents,
   "0006_hosts": hosts
 } as const
 

@@ -160,6 +160,77 @@ const workflowOrder = Effect.gen(function* () {
 })
 
 /**
+ * Workflow agents (issue 13): what each attempt's agent used and how to continue its
+ * conversation, and how far the notifier has read the history. Plain SQL on purpose (the
+ * PostgreSQL port mirrors it): no JSON functions, no INSERT OR IGNORE.
+ * - `attempts`, one row per started attempt (the trigger adds it when a start is recorded):
+ *   the agent's own session id and transcript (from its hooks), how far the transcript and the
+ *   signals were read, whether reconcile still follows it (`usage_open`), whether a later
+ *   attempt may resume its conversation (`resumable`), the attempt whose conversation it
+ *   continued (`resumed_from`), and its tokens.
+ * - `usage_messages`: each model call counted, once per task (a resumed session's transcript
+ *   may repeat earlier calls; one call streams over several lines), with the usage counted.
+ * - `tasks.usage`: the task's total over its attempts, as JSON text, written with the rest.
+ * - `notify_cursor`: the last event whose notification was sent (one row), starting at the
+ *   events that exist now, so that setting HUB_NOTIFY_COMMAND replays no history.
+ */
+const workflowAgents = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE attempts (
+      task_id TEXT NOT NULL,
+      attempt INTEGER NOT NULL,
+      agent_session_id TEXT,
+      transcript_path TEXT,
+      transcript_read INTEGER NOT NULL DEFAULT 0,
+      signals_read INTEGER NOT NULL DEFAULT 0,
+      usage_open INTEGER NOT NULL DEFAULT 1,
+      resumable INTEGER NOT NULL DEFAULT 1,
+      resumed_from INTEGER,
+      input_tokens INTEGER NOT NULL DEFAULT 0,
+      output_tokens INTEGER NOT NULL DEFAULT 0,
+      cache_read_input_tokens INTEGER NOT NULL DEFAULT 0,
+      cache_creation_input_tokens INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (task_id, attempt)
+    )`
+  yield* sql`CREATE INDEX attempts_open ON attempts (usage_open)`
+  // Agents already at work when hub is upgraded are followed from now on.
+  yield* sql`
+    INSERT INTO attempts (task_id, attempt)
+    SELECT id, attempt FROM tasks
+    WHERE started_at IS NOT NULL AND status IN ('in-progress', 'blocked', 'in-review')`
+  yield* sql`
+    CREATE TABLE usage_messages (
+      task_id TEXT NOT NULL,
+      message_id TEXT NOT NULL,
+      attempt INTEGER NOT NULL,
+      input_tokens INTEGER NOT NULL,
+      output_tokens INTEGER NOT NULL,
+      cache_read_input_tokens INTEGER NOT NULL,
+      cache_creation_input_tokens INTEGER NOT NULL,
+      PRIMARY KEY (task_id, message_id)
+    )`
+  yield* sql`ALTER TABLE tasks ADD COLUMN usage TEXT NOT NULL
+    DEFAULT '{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}'`
+  // Every recorded start (the dispatcher's commit, or the agent's own report) opens its row.
+  yield* sql`
+    CREATE TRIGGER tasks_started AFTER UPDATE OF started_at ON tasks
+    WHEN NEW.started_at IS NOT NULL AND OLD.started_at IS NULL BEGIN
+      INSERT INTO attempts (task_id, attempt)
+      SELECT NEW.id, NEW.attempt
+      WHERE NOT EXISTS (SELECT 1 FROM attempts WHERE task_id = NEW.id AND attempt = NEW.attempt);
+    END`
+  // prev_event: where the last claim started, so that one UPDATE … RETURNING claims a range.
+  yield* sql`CREATE TABLE notify_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    prev_event INTEGER NOT NULL,
+    last_event INTEGER NOT NULL
+  )`
+  yield* sql`INSERT INTO notify_cursor (id, prev_event, last_event) SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0) FROM events`
+  yield* sql`PRAGMA user_version = 5`
+})
+
+/**
  * Hosts (issue 12): several machines claim from one queue. `host` is the machine (HUB_HOST)
  * of the task's latest attempt, set by the claim (null until the first); `claimed_at` is when
  * that claim was made (a sign of the host's life until it renews its lease). `hosts` holds
@@ -190,6 +261,7 @@ export const migrations = {
   "0002_list_index": listIndex,
   "0003_agent_state": agentState,
   "0004_workflow_order": workflowOrder,
+  "0005_workflow_agents": workflowAgents,
   "0006_hosts": hosts
 } as const
 

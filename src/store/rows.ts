@@ -1,6 +1,7 @@
 import { Array as Arr, Inspectable, ParseResult, Predicate, Schema, SchemaAST as AST } from "effect"
 import type { Dependency } from "../domain/dependencies.js"
 import { Actor, Comment, Task, TaskEvent } from "../domain/Task.js"
+import { Usage } from "../domain/Usage.js"
 import { oneLine } from "../shared/messages.js"
 
 /** SQLite has no boolean: 0 or 1 in the column, a boolean in the task. */
@@ -19,6 +20,7 @@ export const TaskRow = Schema.Struct({
   ...Task.fields,
   links: Schema.parseJson(Task.fields.links),
   comments: Schema.parseJson(Schema.Array(Comment)),
+  usage: Schema.parseJson(Usage),
   workspace_fresh: BooleanFromBit,
   after: Schema.parseJson(Task.fields.after),
   rev: Schema.Number,

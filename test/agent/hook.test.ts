@@ -43,11 +43,12 @@ const hook = async (env: NodeJS.ProcessEnv, stdin: string, args: ReadonlyArray<s
 }
 
 describe("runHook", () => {
-  it("records the signal in the current attempt's run folder, nothing else, and warns of nothing", async () => {
+  it("records the signal in the current attempt's run folder, with the agent's session and transcript, nothing else, and warns of nothing", async () => {
     const sandbox = withAttempts("hook-ok")
     try {
       expect(await hook(windowEnv(sandbox, 2), STOP)).toEqual([])
-      expect(signals(sandbox, 2)).toEqual([{ _tag: "idle", at: "2026-12-01T10:00:00.000Z" }])
+      // The session id (for a later --resume) and the transcript (for its tokens) ride along.
+      expect(signals(sandbox, 2)).toEqual([{ _tag: "idle", at: "2026-12-01T10:00:00.000Z", session_id: "c", transcript_path: "/t" }])
       expect(signals(sandbox, 1)).toEqual([])
       expect(fs.statSync(path.join(sandbox.hubHome, "runs", TASK, "2", SIGNALS_FILE)).mode & 0o777).toBe(0o600)
     } finally {

@@ -7,19 +7,12 @@ import { describe, expect, it } from "@effect/vitest"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { SIGNALS_FILE } from "../../src/agent/hook.js"
-import { FAKE_CLAUDE_BIN, handlerRuns, waitForRecord, writeScript } from "../support/fakeClaude.js"
+import { handlerRuns, waitForRecord, withStandIn, writeScript } from "../support/fakeClaude.js"
 import { trackedWorld } from "../support/hubProcess.js"
 import { waitFor } from "../support/sandbox.js"
 
 const world = trackedWorld()
 
-/** hub's own default agent command, run by the stand-in claude with this script and log. */
-const withStandIn = (script: string, log: string): NodeJS.ProcessEnv => ({
-  PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}`,
-  HUB_AGENT_COMMAND: undefined,
-  HUB_FAKE_CLAUDE_SCRIPT: script,
-  HUB_FAKE_CLAUDE_LOG: log
-})
 
 describe("the default agent's hooks", () => {
   it("reach hub agent hook from the agent's window: each exits 0, prints nothing, and leaves its signal with the attempt", async () => {

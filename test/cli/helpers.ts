@@ -210,6 +210,7 @@ export const dbSnapshot = (sandbox: Sandbox): string =>
       JSON.stringify({
         tasks: db.prepare("SELECT * FROM tasks ORDER BY seq").all(),
         events: db.prepare("SELECT * FROM events ORDER BY id").all(),
+        attempts: db.prepare("SELECT * FROM attempts ORDER BY task_id, attempt").all(),
         deps: db.prepare("SELECT * FROM task_deps ORDER BY task_seq, dep_seq").all()
       }))
     : "no database"

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { makeSandbox, type Sandbox } from "../support/sandbox.js"
-import { create, dbSnapshot, ensureBuilt, failsWith, forceStatus, hub, ok } from "./helpers.js"
+import { create, dbSnapshot, ensureBuilt, failsWith, forceStatus, hub, ok, withDb } from "./helpers.js"
 
 beforeAll(ensureBuilt, 180_000)
 
@@ -33,28 +33,32 @@ beforeAll(async () => {
     }
     ids.set(status, id)
   }
+  // Each started task has had an agent with a conversation to resume (what `retry --fresh` forgets).
+  withDb(sb, (db) => db.prepare("INSERT INTO attempts (task_id, attempt, agent_session_id) SELECT id, attempt, 'conversation' FROM tasks WHERE attempt > 0").run())
 })
 afterAll(() => sb?.dispose())
 
-type Command = "ready" | "cancel" | "retry" | `report ${string}`
+type Command = "ready" | "cancel" | "retry" | "retry --fresh" | `report ${string}`
 
 /** A sample of the refused moves of each status, the interesting ones first. */
 const REFUSED: ReadonlyArray<readonly [from: string, commands: ReadonlyArray<Command>]> = [
   ["backlog", ["retry", "report done"]],
   ["ready", ["ready", "retry", "report done"]],
-  ["in-progress", ["ready", "retry", "report ready"]],
+  ["in-progress", ["ready", "retry", "retry --fresh", "report ready"]],
   ["blocked", ["retry", "report blocked"]],
   ["in-review", ["retry", "report in-progress"]],
-  ["done", ["cancel", "ready", "retry", "report in-review"]],
+  ["done", ["cancel", "ready", "retry", "retry --fresh", "report in-review"]],
   ["failed", ["ready", "report done"]],
   ["cancelled", ["cancel", "ready", "retry"]]
 ]
 
 const target = (command: Command) =>
-  command === "cancel" ? "cancelled" : command === "ready" || command === "retry" ? "ready" : command.slice("report ".length)
+  command === "cancel" ? "cancelled" : command === "ready" || command.startsWith("retry") ? "ready" : command.slice("report ".length)
 
 const argsOf = (command: Command, id: string) =>
-  command.startsWith("report ") ? ["task", "report", id, "--status", target(command)] : ["task", command, id]
+  command.startsWith("report ")
+    ? ["task", "report", id, "--status", target(command)]
+    : command === "retry --fresh" ? ["task", "retry", id, "--fresh"] : ["task", command, id]
 
 describe("refused moves change nothing", () => {
   for (const [from, commands] of REFUSED) {

@@ -76,6 +76,10 @@ describe("opening the database", () => {
       yield* Effect.gen(function* () {
         const sql = yield* SqlClient.SqlClient
         yield* (yield* TaskStore).create(newTask({ title: "from before" }))
+        // An agent at work when hub is upgraded (its start recorded by an older hub).
+        const working = yield* (yield* TaskStore).create(newTask({ title: "at work" }))
+        yield* sql`UPDATE tasks SET status = 'in-progress', attempt = 1, rev = rev + 1, started_at = '2026-01-01T00:00:00.000Z'
+                   WHERE id = ${working.id}`
         // Migration 4's, in the order SQLite lets them go.
         for (const trigger of ["task_deps_no_update", "task_deps_no_delete", "tasks_after_fixed"]) yield* sql.unsafe(`DROP TRIGGER ${trigger}`)
         yield* sql`DROP TABLE task_deps`
@@ -83,7 +87,10 @@ describe("opening the database", () => {
         for (const column of ["priority_rank", "priority", `"after"`]) yield* sql.unsafe(`ALTER TABLE tasks DROP COLUMN ${column}`)
         yield* sql`DROP INDEX tasks_status_updated`
         yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
-        for (const column of ["agent_state", "agent_state_at", "agent_state_reason", "agent_active_at", "agent_signals_read"]) {
+        // What migration 5 (workflow agents) added.
+        for (const table of ["attempts", "usage_messages", "notify_cursor"]) yield* sql.unsafe(`DROP TABLE ${table}`)
+        yield* sql`DROP TRIGGER tasks_started`
+        for (const column of ["usage", "agent_state", "agent_state_at", "agent_state_reason", "agent_active_at", "agent_signals_read"]) {
           yield* sql.unsafe(`ALTER TABLE tasks DROP COLUMN ${column}`)
         }
         yield* sql`DROP INDEX tasks_host_status`
@@ -100,12 +107,16 @@ describe("opening the database", () => {
           deps: (yield* sql<{ n: number }>`SELECT count(*) AS n FROM task_deps`)[0]?.n,
           indexes: (yield* sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL ORDER BY name`)
             .map((r) => r.name),
-          version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]?.user_version
+          version: (yield* sql<{ user_version: number }>`PRAGMA user_version`)[0]?.user_version,
+          followed: (yield* sql<{ task_id: string; attempt: number; usage_open: number }>`SELECT task_id, attempt, usage_open FROM attempts`)
+            .map((r) => [r.task_id, r.attempt, r.usage_open])
         }
       }).pipe(Effect.provide(storeIn(sandbox)))
       expect(after).toEqual({
-        tasks: [["from before", "normal", []]],
+        tasks: [["from before", "normal", []], ["at work", "normal", []]],
         deps: 0,
+        // Migration 5 follows the agent already at work.
+        followed: [["TASK-0002", 1, 1]],
         indexes: ["tasks_claim_order", "tasks_host_status", "tasks_status_seq", "tasks_status_updated"],
         version: LATEST_MIGRATION
       })

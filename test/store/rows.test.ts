@@ -35,16 +35,17 @@ describe("rows are decoded at the store's edge", () => {
         comments: [{ author: "agent", text: "on it", at: expect.any(String) }],
         workspace_fresh: true,
         status: "in-progress",
+        usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
         rev: 1
       })
       // The same keys, in the same order, as the task's JSON has always had, the agent's state
-      // after them (issue 10), the host (issue 12), the priority and dependencies (issue 13), then the store's bookkeeping.
+      // after them (issue 10), the tokens its agents used (issue 13), the host (issue 12), the priority and dependencies (issue 13), then the store's bookkeeping.
       expect(Object.keys(read)).toEqual([...Object.keys(TaskRow.fields)])
       expect(Object.keys(read).slice(0, -5)).toEqual([
         "id", "title", "kind", "status", "description", "repo", "links", "comments", "attempt", "session_id",
         "error", "window_id", "pane_pid", "tmux_socket", "tmux_session", "workspace", "workspace_fresh",
         "lease_pid", "lease_start", "started_at", "created_at", "updated_at",
-        "agent_state", "agent_state_at", "agent_state_reason", "host", "priority", "after"
+        "agent_state", "agent_state_at", "agent_state_reason", "usage", "host", "priority", "after"
       ])
       expect(Object.keys(read).slice(-5)).toEqual(["rev", "change_actor", "agent_active_at", "agent_signals_read", "claimed_at"])
       expect(read).toMatchObject({ host: HOST, claimed_at: expect.any(String) })

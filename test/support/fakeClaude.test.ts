@@ -250,6 +250,32 @@ describe.concurrent("the stand-in claude", () => {
     expect(assistant.every((l) => l.sessionId === SESSION && l.message.usage.input_tokens === 10)).toBe(true)
   })
 
+  it("--resume continues a session's transcript under its id (SessionStart source resume); an unknown one is 'No conversation found', exit 1", async () => {
+    const w = world()
+    const usage = { input_tokens: 1, output_tokens: 1 }
+    expect((await claude(w, { args: ["-p", "first"], steps: [{ usage, id: "msg_1" }, { exit: 0 }] }).done).code).toBe(0)
+    const settings = writeSettings(path.join(w.dir, "s.json"), { SessionStart: [{ hooks: [appendStdin] }] })
+    const resumed = await claude(w, {
+      shell: `claude --resume ${SESSION} --settings '${settings}' -p again`,
+      steps: [{ event: "SessionStart" }, { usage, id: "msg_2" }, { exit: 0 }]
+    }).done
+    expect(resumed.code).toBe(0)
+    expect(readClaudeLog(w.log).filter((r) => r.kind === "resume")).toMatchObject([{ session_id: SESSION, forked: false, transcript_lines: 1 }])
+    expect(inputs(w)).toMatchObject([{ hook_event_name: "SessionStart", source: "resume", session_id: SESSION }])
+    const file = transcriptPathFor(path.join(w.home, ".claude"), fs.realpathSync(w.work), SESSION)
+    const ids = fs.readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l).message.id)
+    expect(ids).toEqual(["msg_1", "msg_2"])
+
+    const unknown = await claude(w, { shell: "claude --resume 00000000-0000-4000-8000-000000000000 -p x" }).done
+    expect(unknown).toMatchObject({ code: 1, stdout: "No conversation found with session ID: 00000000-0000-4000-8000-000000000000\n" })
+    // A session id of one's own with --resume needs --fork-session.
+    const both = await claude(w, { shell: `claude --resume ${SESSION} --session-id 11111111-1111-4111-8111-111111111111 -p x` }).done
+    expect(both.code).toBe(1)
+    const forked = await claude(w, { shell: `claude --resume ${SESSION} --fork-session --session-id 11111111-1111-4111-8111-111111111111 -p x`, steps: [{ exit: 0 }] }).done
+    expect(forked.code).toBe(0)
+    expect(fs.existsSync(transcriptPathFor(path.join(w.home, ".claude"), fs.realpathSync(w.work), "11111111-1111-4111-8111-111111111111"))).toBe(true)
+  })
+
   it("plays one turn without a script, sits at its prompt, and ends the session when stdin ends", async () => {
     const w = world()
     const settings = writeSettings(path.join(w.dir, "s.json"), { SessionEnd: [{ hooks: [appendStdin] }] })

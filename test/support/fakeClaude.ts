@@ -75,6 +75,7 @@ export type ClaudeLogRecord =
     readonly cancelled?: true
     readonly skipped?: string
   }
+  | { readonly kind: "resume"; readonly at: string; readonly session_id: string; readonly forked: boolean; readonly transcript_lines: number }
   | { readonly kind: "trust"; readonly at: string; readonly trusted: boolean; readonly key: string | null; readonly candidates?: ReadonlyArray<string> }
   | { readonly kind: "dialog"; readonly at: string; readonly dialog: "trust" | "bypass-permissions" }
   | { readonly kind: "run"; readonly at: string; readonly command: string; readonly exitCode?: number | null; readonly error?: string }
@@ -124,3 +125,14 @@ export const waitForRecord = async (file: string, check: (r: ClaudeLogRecord) =>
  */
 export const transcriptPathFor = (configDir: string, cwd: string, sessionId: string): string =>
   path.join(configDir, "projects", cwd.replace(/[^A-Za-z0-9]/g, "-"), `${sessionId}.jsonl`)
+
+/**
+ * A hub process's environment in which hub runs its default agent command (the sandbox sets
+ * HUB_AGENT_COMMAND, which this unsets) with the stand-in claude, this script and this log.
+ */
+export const withStandIn = (script: string, log: string): NodeJS.ProcessEnv => ({
+  PATH: `${FAKE_CLAUDE_BIN}:${process.env.PATH}`,
+  HUB_AGENT_COMMAND: undefined,
+  HUB_FAKE_CLAUDE_SCRIPT: script,
+  HUB_FAKE_CLAUDE_LOG: log
+})

@@ -118,16 +118,20 @@ export const fakeAgent = (fault?: Fault) =>
     Agent.of({
       command: "sleep 600",
       isDefault: false,
+      preset: Option.none(),
       launch: (task) =>
         Effect.succeed({
           env: { HUB_TASK_ID: task.id },
           command: "sleep 600",
           sessionId: sessionIdFor(task.id, task.attempt),
-          runDir: "/nowhere"
+          runDir: "/nowhere",
+          resumed: Option.none()
         }),
       trust: () => breakHere(fault, "trust", () => new AgentError({ message: "cannot pre-trust: EACCES" })),
       exitStatus: () => Effect.succeed(Option.none()),
       signals: (_id, _attempt, from) => Effect.succeed({ signals: [], read: from }),
+      agentSession: (_id, _attempt, from) => Effect.succeed({ sessionId: null, transcriptPath: null, read: from }),
+      modelCalls: (_path, from) => Effect.succeed({ calls: [], read: from }),
       check: Effect.void,
       voidAttempt: () => Effect.void
     })

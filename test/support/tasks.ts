@@ -28,6 +28,7 @@ export const aTask = (patch: Partial<Task> = {}): Task => ({
   agent_state: null,
   agent_state_at: null,
   agent_state_reason: null,
+  usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
   host: null,
   priority: "normal",
   after: [],
