@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
-import { AGENT_STATE_COLUMNS, HOSTS_STATEMENTS, TASKS_TABLE } from "./migrations.js"
+import { AGENT_STATE_COLUMNS, AGENTS_TABLES, HOSTS_STATEMENTS, TASKS_TABLE } from "./migrations.js"
 
 /**
  * The PostgreSQL schema, migration for migration the SQLite one (migrations.ts, same ids): the
@@ -109,38 +109,11 @@ const workflowOrder = run(
  * cursor; the trigger that opens an attempt's row at its start is PL/pgSQL.
  */
 const workflowAgents = run(
-  `CREATE TABLE attempts (
-    task_id TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    agent_session_id TEXT,
-    transcript_path TEXT,
-    transcript_read INTEGER NOT NULL DEFAULT 0,
-    signals_read INTEGER NOT NULL DEFAULT 0,
-    usage_open INTEGER NOT NULL DEFAULT 1,
-    resumable INTEGER NOT NULL DEFAULT 1,
-    resumed_from INTEGER,
-    input_tokens INTEGER NOT NULL DEFAULT 0,
-    output_tokens INTEGER NOT NULL DEFAULT 0,
-    cache_read_input_tokens INTEGER NOT NULL DEFAULT 0,
-    cache_creation_input_tokens INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (task_id, attempt)
-  )`,
-  `CREATE INDEX attempts_open ON attempts (usage_open)`,
-  `INSERT INTO attempts (task_id, attempt)
-    SELECT id, attempt FROM tasks
-    WHERE started_at IS NOT NULL AND status IN ('in-progress', 'blocked', 'in-review')`,
-  `CREATE TABLE usage_messages (
-    task_id TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    input_tokens INTEGER NOT NULL,
-    output_tokens INTEGER NOT NULL,
-    cache_read_input_tokens INTEGER NOT NULL,
-    cache_creation_input_tokens INTEGER NOT NULL,
-    PRIMARY KEY (task_id, message_id)
-  )`,
-  `ALTER TABLE tasks ADD COLUMN usage TEXT NOT NULL
-    DEFAULT '{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}'`,
+  AGENTS_TABLES.attempts,
+  AGENTS_TABLES.attemptsOpen,
+  AGENTS_TABLES.followRunning,
+  AGENTS_TABLES.usageMessages,
+  AGENTS_TABLES.usage,
   `CREATE FUNCTION tasks_started() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     INSERT INTO attempts (task_id, attempt)
@@ -150,12 +123,8 @@ const workflowAgents = run(
   END $$`,
   `CREATE TRIGGER tasks_started AFTER UPDATE OF started_at ON tasks
     FOR EACH ROW WHEN (NEW.started_at IS NOT NULL AND OLD.started_at IS NULL) EXECUTE FUNCTION tasks_started()`,
-  `CREATE TABLE notify_cursor (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    prev_event INTEGER NOT NULL,
-    last_event INTEGER NOT NULL
-  )`,
-  `INSERT INTO notify_cursor (id, prev_event, last_event) SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0) FROM events`
+  AGENTS_TABLES.notifyCursor,
+  AGENTS_TABLES.notifyCursorRow
 )
 
 /**

@@ -174,9 +174,9 @@ const workflowOrder = Effect.gen(function* () {
  * - `notify_cursor`: the last event whose notification was sent (one row), starting at the
  *   events that exist now, so that setting HUB_NOTIFY_COMMAND replays no history.
  */
-const workflowAgents = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`
+/** 0005's statements that PostgreSQL runs as they are (migrations.pg.ts); the trigger differs. */
+export const AGENTS_TABLES = {
+  attempts: `
     CREATE TABLE attempts (
       task_id TEXT NOT NULL,
       attempt INTEGER NOT NULL,
@@ -192,14 +192,14 @@ const workflowAgents = Effect.gen(function* () {
       cache_read_input_tokens INTEGER NOT NULL DEFAULT 0,
       cache_creation_input_tokens INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (task_id, attempt)
-    )`
-  yield* sql`CREATE INDEX attempts_open ON attempts (usage_open)`
+    )`,
+  attemptsOpen: `CREATE INDEX attempts_open ON attempts (usage_open)`,
   // Agents already at work when hub is upgraded are followed from now on.
-  yield* sql`
+  followRunning: `
     INSERT INTO attempts (task_id, attempt)
     SELECT id, attempt FROM tasks
-    WHERE started_at IS NOT NULL AND status IN ('in-progress', 'blocked', 'in-review')`
-  yield* sql`
+    WHERE started_at IS NOT NULL AND status IN ('in-progress', 'blocked', 'in-review')`,
+  usageMessages: `
     CREATE TABLE usage_messages (
       task_id TEXT NOT NULL,
       message_id TEXT NOT NULL,
@@ -209,9 +209,22 @@ const workflowAgents = Effect.gen(function* () {
       cache_read_input_tokens INTEGER NOT NULL,
       cache_creation_input_tokens INTEGER NOT NULL,
       PRIMARY KEY (task_id, message_id)
-    )`
-  yield* sql`ALTER TABLE tasks ADD COLUMN usage TEXT NOT NULL
-    DEFAULT '{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}'`
+    )`,
+  usage: `ALTER TABLE tasks ADD COLUMN usage TEXT NOT NULL
+    DEFAULT '{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}'`,
+  // prev_event: where the last claim started, so that one UPDATE … RETURNING claims a range.
+  notifyCursor: `CREATE TABLE notify_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    prev_event INTEGER NOT NULL,
+    last_event INTEGER NOT NULL
+  )`,
+  notifyCursorRow: `INSERT INTO notify_cursor (id, prev_event, last_event) SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0) FROM events`
+} as const
+
+const workflowAgents = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const t = AGENTS_TABLES
+  for (const statement of [t.attempts, t.attemptsOpen, t.followRunning, t.usageMessages, t.usage]) yield* sql.unsafe(statement)
   // Every recorded start (the dispatcher's commit, or the agent's own report) opens its row.
   yield* sql`
     CREATE TRIGGER tasks_started AFTER UPDATE OF started_at ON tasks
@@ -220,13 +233,8 @@ const workflowAgents = Effect.gen(function* () {
       SELECT NEW.id, NEW.attempt
       WHERE NOT EXISTS (SELECT 1 FROM attempts WHERE task_id = NEW.id AND attempt = NEW.attempt);
     END`
-  // prev_event: where the last claim started, so that one UPDATE … RETURNING claims a range.
-  yield* sql`CREATE TABLE notify_cursor (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    prev_event INTEGER NOT NULL,
-    last_event INTEGER NOT NULL
-  )`
-  yield* sql`INSERT INTO notify_cursor (id, prev_event, last_event) SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0) FROM events`
+  yield* sql.unsafe(t.notifyCursor)
+  yield* sql.unsafe(t.notifyCursorRow)
   yield* sql`PRAGMA user_version = 5`
 })
 
