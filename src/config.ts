@@ -50,6 +50,11 @@ export interface HubSettings {
   readonly idleAfterMs: number
   /** `HUB_STALL_AFTER` (a duration, default 15m): no hook and no output this long → stalled, blocked. */
   readonly stallAfterMs: number
+  /**
+   * `HUB_DATABASE_URL`: a `postgres://` URL puts the queue on that PostgreSQL database (a team's
+   * queue, shared by several machines); none = SQLite in `$HUB_HOME/hub.db`.
+   */
+  readonly databaseUrl: Option.Option<string>
   /** `HUB_BOARD_PORT` (default 4820; 0 = any free port; `off` = the daemon serves no board). */
   readonly boardPort: number | "off"
 }
@@ -84,6 +89,19 @@ const duration = (name: string, fallback: string) =>
         : Either.left(ConfigError.InvalidData([name], `${name} must be a duration such as 90s, 2m or 1h (got '${text}')`))
     })
   )
+
+/**
+ * A postgres:// URL or nothing. Anything else is refused rather than taken for a file name or
+ * ignored; the message names the scheme only (a URL may carry a password).
+ */
+const databaseUrl = nonEmpty("HUB_DATABASE_URL").pipe(
+  Config.mapOrFail((url) =>
+    Option.isNone(url) || /^postgres(ql)?:\/\//i.test(url.value)
+      ? Either.right(url)
+      : Either.left(ConfigError.InvalidData(["HUB_DATABASE_URL"],
+        `HUB_DATABASE_URL must be a postgres:// URL (got ${/^[a-z][a-z0-9+.-]*:/i.exec(url.value)?.[0] ?? "something that is not a URL"}); unset it to use SQLite in HUB_HOME`))
+  )
+)
 
 const boardPort = Config.string("HUB_BOARD_PORT").pipe(
   Config.withDefault("4820"),
@@ -139,7 +157,8 @@ export const hubConfig: Config.Config<HubSettings> = Config.all({
   idleAfterMs: duration("HUB_IDLE_AFTER", "2m"),
   stallAfterMs: duration("HUB_STALL_AFTER", "15m"),
   boardPort,
-  binDir: nonEmpty("HUB_BIN_DIR")
+  binDir: nonEmpty("HUB_BIN_DIR"),
+  databaseUrl
 }).pipe(
   Config.map(({ home, userHome, ...rest }) => ({
     ...rest,
@@ -168,6 +187,7 @@ export const HubConfigFrom = (settings: Partial<HubSettings> & { readonly home: 
     gitTimeoutMs: 120_000,
     idleAfterMs: 120_000,
     stallAfterMs: 900_000,
+    databaseUrl: Option.none(),
     boardPort: 4820,
     ...settings
   })

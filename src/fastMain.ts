@@ -8,7 +8,13 @@ import { refuse } from "./cli/argv.js"
 import { parseFast } from "./cli/fastArgs.js"
 import { setUpProcess } from "./cli/processSetup.js"
 
-const command = parseFast(process.argv)
+/**
+ * A queue on PostgreSQL (HUB_DATABASE_URL) goes to the full CLI: this bundle opens SQLite only
+ * (docs/PERFORMANCE.md has what the full CLI costs instead).
+ */
+const onPostgres = (process.env.HUB_DATABASE_URL ?? "").trim() !== ""
+
+const command = onPostgres ? undefined : parseFast(process.argv)
 
 export const declined = command === undefined
 

@@ -22,10 +22,12 @@ export {
   type StoredTask,
   type TaskEdit,
   TaskStore,
+  SqliteTaskStoreLive,
   TaskStoreFromSql,
-  TaskStoreLive,
   type WindowRecord
 } from "./store/TaskStore.js"
+export { DatabaseLive, StoreLive, TaskStoreLive } from "./store/Database.js"
+export { Changes, LocalChangesLive } from "./store/Changes.js"
 export { SqlLive } from "./store/Sql.js"
 export { branchFor, type Keep, type RepoInfo, Workspace, WorkspaceLive, type WorktreePlan } from "./workspace/Workspace.js"
 export {

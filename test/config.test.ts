@@ -30,7 +30,8 @@ describe("HubConfig defaults", () => {
         idleAfterMs: 120_000,
         stallAfterMs: 900_000,
         boardPort: 4820,
-        binDir: Option.none()
+        binDir: Option.none(),
+        databaseUrl: Option.none()
       })
     }))
 
@@ -80,7 +81,8 @@ describe("HubConfig from the environment", () => {
         HUB_IDLE_AFTER: "90s",
         HUB_STALL_AFTER: "1h",
         HUB_BIN_DIR: "/opt/hub/bin",
-        HUB_BOARD_PORT: "4999"
+        HUB_BOARD_PORT: "4999",
+        HUB_DATABASE_URL: "postgres://hub:pw@db.example:5432/hub"
       })
       expect(settings).toEqual({
         userHome: "/home/u",
@@ -98,7 +100,8 @@ describe("HubConfig from the environment", () => {
         idleAfterMs: 90_000,
         stallAfterMs: 3_600_000,
         boardPort: 4999,
-        binDir: Option.some("/opt/hub/bin")
+        binDir: Option.some("/opt/hub/bin"),
+        databaseUrl: Option.some("postgres://hub:pw@db.example:5432/hub")
       })
     }))
 
@@ -115,6 +118,17 @@ describe("HubConfig from the environment", () => {
       for (const bad of ["65536", "-1", "http", "80a"]) {
         const error = yield* readError({ HUB_BOARD_PORT: bad })
         expect(String(error)).toContain("HUB_BOARD_PORT must be a port (0-65535) or off")
+      }
+    }))
+
+  it.effect("HUB_DATABASE_URL: postgres:// or postgresql://, blank = unset; any other is refused naming its scheme only", () =>
+    Effect.gen(function* () {
+      expect((yield* read({ HUB_DATABASE_URL: "postgresql://h/db" })).databaseUrl).toEqual(Option.some("postgresql://h/db"))
+      expect((yield* read({ HUB_DATABASE_URL: "  " })).databaseUrl).toEqual(Option.none())
+      for (const [bad, scheme] of [["mysql://root:s3cret@h/db", "mysql:"], ["file:/tmp/x", "file:"], ["hub.db", "something that is not a URL"]] as const) {
+        const error = String(yield* readError({ HUB_DATABASE_URL: bad }))
+        expect(error).toContain(`HUB_DATABASE_URL must be a postgres:// URL (got ${scheme})`)
+        expect(error).not.toContain("s3cret")
       }
     }))
 

@@ -1,4 +1,5 @@
-// One claiming process for the claims bench: opens the store on HUB_HOME (argv[2]), warms up
+// One claiming process for the claims bench: opens the store on HUB_HOME (argv[2]), or on the
+// PostgreSQL that HUB_DATABASE_URL names when it is set (the postgres bench), warms up
 // (claims that claim nothing), says "ready", waits for "go" on stdin, then calls
 // TaskStore.claimNext(cap) until nothing is left to claim. Prints one JSON line: its claims,
 // ids, CPU time, and when it started and ended.
@@ -10,7 +11,10 @@ const { hub, effect } = await loadLibrary()
 const { Effect, Layer, ManagedRuntime, Option } = effect
 const NodeContext = await import("@effect/platform-node/NodeContext")
 const runtime = ManagedRuntime.make(
-  hub.TaskStoreLive.pipe(Layer.provide(hub.HubConfigFrom({ home })), Layer.provide(NodeContext.layer))
+  hub.TaskStoreLive.pipe(
+    Layer.provide(hub.HubConfigFrom({ home, databaseUrl: Option.fromNullable(process.env.HUB_DATABASE_URL || undefined) })),
+    Layer.provide(NodeContext.layer)
+  )
 )
 const store = await runtime.runPromise(hub.TaskStore)
 const lease = { pid: process.pid, start: "bench" }

@@ -14,9 +14,9 @@ export const description = "claims/s with 4 processes on one SQLite file (TaskSt
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), "claims-worker.mjs")
 
 /** Starts `procs` workers, lets them load, releases them at once; resolves with their reports. */
-const race = async (home, procs, cap) => {
+export const race = async (home, procs, cap, env = {}) => {
   const workers = Array.from({ length: procs }, () => {
-    const child = spawn(process.execPath, [WORKER, home, String(cap)], { stdio: ["pipe", "pipe", "inherit"] })
+    const child = spawn(process.execPath, [WORKER, home, String(cap)], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...env } })
     let buffer = ""
     const lines = []
     const waiters = []
@@ -102,7 +102,7 @@ const seeded = async (lib, n, ordered) => {
   return templates.get(key)
 }
 
-const round = async (lib, procs, n, cap, ordered = false) => {
+export const round = async (lib, procs, n, cap, ordered = false) => {
   const template = await seeded(lib, n, ordered)
   const sandbox = makeSandbox("claims")
   try {

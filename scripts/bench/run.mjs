@@ -3,7 +3,7 @@
 //
 //   node scripts/bench/run.mjs [--quick] [--json FILE] [BENCH...]
 //
-// BENCH is any of: startup dispatch reconcile claims scale agent board (default: all, in that order).
+// BENCH is any of: startup dispatch reconcile claims scale agent board postgres (default: all, in that order).
 // --quick uses fewer iterations and smaller sizes. --json FILE also writes every figure.
 // Each bench runs on its own private HOME, HUB_HOME and tmux server (`-L hub-bench-<random>`,
 // killed afterwards) in a temp dir: nothing touches ~/.hub, ~/.claude.json or the user's tmux.
@@ -19,8 +19,9 @@ import * as claims from "./claims.mjs"
 import * as scale from "./scale.mjs"
 import * as agent from "./agent.mjs"
 import * as board from "./board.mjs"
+import * as postgres from "./postgres.mjs"
 
-const BENCHES = [startup, dispatch, reconcile, claims, scale, agent, board]
+const BENCHES = [startup, dispatch, reconcile, claims, scale, agent, board, postgres]
 
 const usage = () => {
   log("usage: node scripts/bench/run.mjs [--quick] [--json FILE] [BENCH...]")

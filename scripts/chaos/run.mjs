@@ -19,6 +19,7 @@ import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { startPostgres } from "../postgres.mjs"
 import { makePlan } from "./plan.mjs"
 import { BIN as BUILT_BIN, ROOT, emergencyCleanup, runPlan, snapshotDist } from "./world.mjs"
 
@@ -47,10 +48,11 @@ const usage = `usage: node scripts/chaos/run.mjs [options]
   --from FILE       summarize (and --report) the JSON lines of earlier campaigns; repeatable
   --keep            keep every run's directory (failing runs' are always kept)
   --verbose         print every run's plan and steps
-  --stop-on-fail    start no new run after the first failure`
+  --stop-on-fail    start no new run after the first failure
+  --postgres        every run on a new database of one private PostgreSQL server (HUB_DATABASE_URL)`
 
 const args = process.argv.slice(2)
-const opts = { runs: 10, seed: null, jobs: 2, maxMinutes: null, report: null, json: null, from: [], keep: false, verbose: false, stopOnFail: false }
+const opts = { runs: 10, seed: null, jobs: 2, maxMinutes: null, report: null, json: null, from: [], keep: false, verbose: false, stopOnFail: false, postgres: false }
 for (let i = 0; i < args.length; i++) {
   const a = args[i]
   const value = () => {
@@ -78,6 +80,7 @@ for (let i = 0; i < args.length; i++) {
   else if (a === "--keep") opts.keep = true
   else if (a === "--verbose") opts.verbose = true
   else if (a === "--stop-on-fail") opts.stopOnFail = true
+  else if (a === "--postgres") opts.postgres = true
   else if (a === "--help" || a === "-h") {
     process.stdout.write(`${usage}\n`)
     process.exit(0)
@@ -293,9 +296,13 @@ const childCpu = () => {
 }
 const cpuAtStart = childCpu()
 
+// `--postgres`: one private server for the campaign (scripts/postgres.mjs), a database per run.
+const pgServer = opts.postgres ? await startPostgres() : null
+process.once("exit", () => pgServer?.dispose())
+
 const results = []
 const startedAt = Date.now()
-log(`chaos: ${opts.runs} run(s) from seed ${firstSeed}, ${opts.jobs} at a time; ${build} (snapshot ${path.dirname(snapshot.bin)})`)
+log(`chaos: ${opts.runs} run(s) from seed ${firstSeed}, ${opts.jobs} at a time; ${build} (snapshot ${path.dirname(snapshot.bin)})${pgServer ? `; on PostgreSQL (port ${pgServer.port})` : ""}`)
 
 let next = 0
 const worker = async () => {
@@ -306,7 +313,7 @@ const worker = async () => {
     }
     const i = next++
     const seed = (firstSeed + i) >>> 0
-    const r = await runPlan(makePlan(seed), { keep: opts.keep })
+    const r = await runPlan(makePlan(seed), { keep: opts.keep, postgres: pgServer })
     results.push(r)
     if (opts.json) fs.appendFileSync(opts.json, `${JSON.stringify(r)}\n`)
     if (r.ok) {

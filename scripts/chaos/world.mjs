@@ -11,6 +11,7 @@ import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { CANARY, HOOK_EVENTS, HUMAN_WHEN, agentLine, describePlan, faultsOf, taskId } from "./plan.mjs"
 import { checkHistory, checkProcesses, checkStaleHooks, readHookLog } from "./check.mjs"
+import { pgSyncDb } from "./pgdb.mjs"
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
 /** The bin the runs drive: dist/hub.cjs, or its snapshot (see snapshotDist). */
@@ -355,6 +356,9 @@ export const runPlan = async (plan, options = {}) => {
       HUB_BOARD_PORT: "off",
       LANG: "C.UTF-8"
     }
+    // `--postgres`: the run's store is a new database of the runner's server.
+    const databaseUrl = options.postgres ? options.postgres.createDatabase("chaos") : null
+    if (databaseUrl) cleanEnv.HUB_DATABASE_URL = databaseUrl
     if (plan.idleAfter) cleanEnv.HUB_IDLE_AFTER = plan.idleAfter
     if (process.env.TMUX_TMPDIR) cleanEnv.TMUX_TMPDIR = process.env.TMUX_TMPDIR
     const env = { ...cleanEnv, PATH: `${shims}:${basePath}`, CHAOS_MARKS: marks }
@@ -404,7 +408,7 @@ export const runPlan = async (plan, options = {}) => {
     // What a start-up costs on this machine right now: `time` triggers count from there.
     const startup = [...createTimes].sort((a, b) => a - b)[Math.floor(createTimes.length / 2)] ?? 500
 
-    db = new Database(path.join(hubHome, "hub.db"), { readonly: true, fileMustExist: true })
+    db = databaseUrl ? pgSyncDb(databaseUrl) : new Database(path.join(hubHome, "hub.db"), { readonly: true, fileMustExist: true })
     db.pragma("busy_timeout = 5000")
     const leaseOf = db.prepare("SELECT id FROM tasks WHERE lease_pid = ?")
 

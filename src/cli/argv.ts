@@ -11,7 +11,7 @@ import { printable } from "./printable.js"
 /** Options that take a value (the word after them, or `--name=value`). */
 const VALUE_OPTIONS = new Set([
   "--title", "--kind", "--repo", "--description", "--link", "--status", "--content", "--author",
-  "--url", "--reason", "--after", "--priority", "--older-than", "--interval"
+  "--url", "--reason", "--after", "--priority", "--older-than", "--interval", "--to"
 ])
 
 /** Why the command line is refused before parsing: a usage error (2) or a refused value (1). */

@@ -7,7 +7,8 @@
  */
 import { Effect, Layer, Option } from "effect"
 import { HubConfigLive } from "../config.js"
-import { AnnouncedTaskStoreLive } from "../store/Changes.js"
+import { LocalChangesLive, withAnnouncedWrites } from "../store/Changes.js"
+import { SqliteTaskStoreLive } from "../store/TaskStore.js"
 import type { FastCommand } from "./fastArgs.js"
 import { runProgram, verdictWith } from "./runner.js"
 import { createTask, listTasks, showTask } from "./taskCore.js"
@@ -22,6 +23,12 @@ const program = (command: Runnable) =>
     ? showTask(command)
     : createTask({ ...command, repo: Option.fromNullable(command.repo) })
 
+/**
+ * SQLite only: with HUB_DATABASE_URL set the fast path declines (fastMain.ts), so that this
+ * bundle never carries the PostgreSQL driver.
+ */
+const store = withAnnouncedWrites(Layer.merge(SqliteTaskStoreLive, LocalChangesLive)).pipe(Layer.provide(HubConfigLive))
+
 /** Runs a command fastArgs.ts accepted; the full CLI's verdicts, none of them a usage error. */
 export const runFast = (command: Runnable) =>
-  runProgram(program(command).pipe(Effect.provide(AnnouncedTaskStoreLive.pipe(Layer.provide(HubConfigLive)))), verdictWith(() => undefined))
+  runProgram(program(command).pipe(Effect.provide(store)), verdictWith(() => undefined))

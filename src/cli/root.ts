@@ -2,6 +2,7 @@ import { Command } from "@effect/cli"
 import { VERSION } from "../version.js"
 import { agentCommand } from "./agent.js"
 import { boardCommand } from "./board.js"
+import { dbCommand } from "./db.js"
 import { dispatchCommand } from "./dispatch.js"
 import {
   cleanupCommand,
@@ -27,7 +28,8 @@ export const hubCommand = Command.make("hub").pipe(
     cleanupCommand,
     daemonCommand,
     boardCommand,
-    agentCommand
+    agentCommand,
+    dbCommand
   ])
 )
 

@@ -4,7 +4,7 @@ import { Console, Effect, Layer } from "effect"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { HubLive } from "../layers.js"
+import { HubDaemonLive, HubLive } from "../layers.js"
 import { checkArgs, refuse } from "./argv.js"
 import { ANSI, cliText, colourWanted } from "./help.js"
 import { CHOICES } from "./options.js"
@@ -44,7 +44,8 @@ export const runCli = (argv: ReadonlyArray<string>) => {
   const checked = checkArgs(argv.slice(2), CHOICES)
   if ("refused" in checked) return refuse(checked.refused)
   const program = cli([...argv.slice(0, 2), ...checked.args]).pipe(
-    Effect.provide(HubLive),
+    // The daemon waits out a database that is down (layers.ts); any other command says so.
+    Effect.provide(checked.args[0] === "daemon" ? HubDaemonLive : HubLive),
     // What @effect/cli itself needs (not NodeContext: its command executor and workers are unused).
     Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
     withHubConsole

@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Option, Ref, Scope } from "effect"
+import { Cause, Effect, Exit, Option, Ref, Schedule, Scope } from "effect"
 import { Agent } from "../agent/Agent.js"
 import { HubConfig } from "../config.js"
 import {
@@ -14,6 +14,7 @@ import type { Task } from "../domain/Task.js"
 import type { TaskId } from "../domain/TaskId.js"
 import { Host } from "../host/Host.js"
 import { acquireRelease } from "../shared/acquireRelease.js"
+import { dispatching } from "./inFlight.js"
 import { causeMessage, messageOf } from "../shared/messages.js"
 import { TaskStore, type StoredTask } from "../store/TaskStore.js"
 import { Terminal, type Window } from "../terminal/Terminal.js"
@@ -65,8 +66,15 @@ const dispatchIn = (scope: Scope.CloseableScope, fetchCache: FetchCache | undefi
     const host = yield* Host
     const lease = yield* host.currentLease
     const claimed = yield* acquireRelease(
-      store.claimNext(config.dispatchCap, lease, config.host).pipe(inStep("claim")),
-      (claim, exit) => Option.match(claim, { onNone: () => Effect.void, onSome: (task) => releaseClaim(store, task, exit) })
+      store.claimNext(config.dispatchCap, lease, config.host).pipe(
+        inStep("claim"),
+        Effect.tap(Option.match({ onNone: () => Effect.void, onSome: (task) => Effect.sync(() => dispatching.add(task)) }))
+      ),
+      (claim, exit) =>
+        Option.match(claim, {
+          onNone: () => Effect.void,
+          onSome: (task) => releaseClaim(store, task, exit).pipe(Effect.ensuring(Effect.sync(() => dispatching.remove(task))))
+        })
     )
     if (Option.isNone(claimed)) return Option.none<Started>()
     const task = claimed.value
@@ -152,9 +160,14 @@ const inStep = (step: DispatchStep, taskId?: TaskId) => <A, R>(effect: Effect.Ef
   )
 }
 
-/** An undo must never hang a finalizer (they run uninterruptibly) nor throw: log and go on. */
+/**
+ * An undo must never hang a finalizer (they run uninterruptibly) nor throw: log and go on. A
+ * failed undo is tried again within that bound: a database that was restarted meanwhile (its
+ * pooled connections broken) answers the next try.
+ */
 const bounded = (what: string, undo: Effect.Effect<unknown, unknown>) =>
   undo.pipe(
+    Effect.retry(Schedule.spaced("500 millis")),
     Effect.timeout("20 seconds"),
     Effect.catchAllCause((cause) => Effect.logWarning(`undo ${what} failed (reconcile will repair): ${causeMessage(cause)}`)),
     Effect.asVoid

@@ -11,6 +11,7 @@ import { Terminal } from "../terminal/Terminal.js"
 import { Workspace } from "../workspace/Workspace.js"
 import type { Pane } from "../terminal/Terminal.js"
 import { applyAgentPolicy, observeAgent } from "./agentState.js"
+import { dispatching } from "./inFlight.js"
 import { describeDead, makeProber } from "./liveness.js"
 import { followUsage } from "./usage.js"
 
@@ -71,7 +72,9 @@ export const reconcile = Effect.gen(function* () {
     })
 
   for (const task of tasks) {
-    if (yield* host.isLeaseLive(task)) {
+    // A lease of this very process is live only while it still dispatches that attempt.
+    const ownLease = task.lease_pid === process.pid && !dispatching.has(task)
+    if (!ownLease && (yield* host.isLeaseLive(task))) {
       skipped.push({ taskId: task.id, why: `dispatch in flight (pid ${task.lease_pid})` })
       continue
     }

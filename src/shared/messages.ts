@@ -19,8 +19,11 @@ const rawMessage = (error: unknown): string => {
   if (ConfigError.isConfigError(error)) return `invalid configuration: ${String(error)}`
   if (typeof error !== "object" || error === null) return String(error)
   if ("_tag" in error && error._tag === "SqlError" && "cause" in error && error.cause instanceof Error) {
-    return error.cause.message
+    return rawMessage(error.cause)
   }
+  // node-postgres, when every address of a host refused: an AggregateError without a message.
+  if (error instanceof AggregateError && error.message === "" && error.errors.length > 0) return rawMessage(error.errors[0])
+  if (error instanceof Error && error.message === "" && "code" in error) return String(error.code)
   if ("message" in error && typeof error.message === "string" && error.message !== "") return error.message
   if ("_tag" in error && typeof error._tag === "string") return error._tag
   return String(error)

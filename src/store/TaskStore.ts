@@ -1,4 +1,4 @@
-import { SqlClient, type SqlError, SqlSchema } from "@effect/sql"
+import { SqlClient, type SqlError, SqlSchema, type Statement } from "@effect/sql"
 import { Array as Arr, Clock, Context, Effect, Either, Layer, Option, type ParseResult, Schema } from "effect"
 import type { AgentStatus } from "../domain/AgentState.js"
 import { DEPENDENCY_MET, type Dependency } from "../domain/dependencies.js"
@@ -239,6 +239,12 @@ const storeError = failedOn("tasks")
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
+/** The advisory lock (PostgreSQL) that serializes task creation: ids are MAX(seq) + 1. */
+const CREATE_LOCK = 0x6875620001
+
+/** The advisory lock (PostgreSQL) that serializes claims, so that the cap holds. */
+const CLAIM_LOCK = 0x687562
+
 /** How many times an optimistic move re-reads a task that changed under it. */
 const CAS_ATTEMPTS = 20
 
@@ -254,6 +260,13 @@ export const makeTaskStore = Effect.gen(function* () {
   /** The task an `UPDATE … RETURNING *` returns; none when it changed no row. */
   const changedTask = (rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
     Effect.map(tasksOf(rows), Arr.head)
+
+  /** `TASK-0007` of the integer `n`: four digits at least, as many as it takes beyond. */
+  const taskIdOf = (n: Statement.Fragment) =>
+    sql.onDialectOrElse({
+      orElse: () => sql`printf('TASK-%04d', ${n})`,
+      pg: () => sql`'TASK-' || CASE WHEN ${n} < 10000 THEN lpad(${n}::text, 4, '0') ELSE ${n}::text END`
+    })
 
   const findTask = SqlSchema.findOne({
     Request: TaskId,
@@ -275,16 +288,25 @@ export const makeTaskStore = Effect.gen(function* () {
   const insertTask = (input: NewTask, after: ReadonlyArray<TaskId>) =>
     Effect.gen(function* () {
       const at = yield* now
-      // One statement: SQLite takes the write lock before it reads MAX(seq), so processes
-      // creating tasks at once never allocate the same id.
-      const created = yield* changedTask(sql`
-        INSERT INTO tasks (seq, id, title, kind, status, priority, "after", description, repo, links, comments,
-                           change_actor, change_reason, created_at, updated_at)
-        SELECT n, printf('TASK-%04d', n), ${input.title}, ${input.kind}, ${input.status}, ${input.priority ?? "normal"},
+      const row = sql`
+        SELECT n, ${taskIdOf(sql`n`)}, ${input.title}, ${input.kind}, ${input.status}, ${input.priority ?? "normal"},
                ${JSON.stringify(after)}, ${input.description}, ${input.repo}, ${JSON.stringify(input.links)}, '[]',
                'human', 'created', ${at}, ${at}
-        FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks)
-        RETURNING *`)
+        FROM (SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM tasks) AS next`
+      const insert = sql`
+        INSERT INTO tasks (seq, id, title, kind, status, priority, "after", description, repo, links, comments,
+                           change_actor, change_reason, created_at, updated_at)
+        ${row}
+        RETURNING *`
+      const created = yield* changedTask(sql.onDialectOrElse({
+        // One statement: SQLite takes the write lock before it reads MAX(seq), so processes
+        // creating tasks at once never allocate the same id.
+        orElse: () => insert,
+        // PostgreSQL reads MAX(seq) in the statement's snapshot: creations are serialized by a
+        // transaction-scoped advisory lock, taken before the INSERT's snapshot.
+        pg: () =>
+          sql.withTransaction(sql`SELECT pg_advisory_xact_lock(${CREATE_LOCK})`.pipe(Effect.zipRight(insert)))
+      }))
       return yield* Option.match(created, {
         onNone: () => new StoreError({ message: "database: the new task's row did not come back" }),
         onSome: Effect.succeed
@@ -436,16 +458,33 @@ export const makeTaskStore = Effect.gen(function* () {
   const appended = (id: TaskId, rows: Effect.Effect<ReadonlyArray<unknown>, SqlError.SqlError>) =>
     Effect.flatMap(changedTask(rows), Option.match({ onNone: () => getRow(id), onSome: Effect.succeed }))
 
+  // The JSON columns are text in both stores; SQLite appends with its json functions,
+  // PostgreSQL through jsonb (which may reorder a comment's keys: the JSON means the same).
   const comment = (id: TaskId, author: Author, text: string) =>
-    Effect.flatMap(now, (at) =>
-      appended(id, sql`UPDATE tasks SET comments = json_insert(comments, '$[#]', json(${JSON.stringify({ author, text, at })})),
-                       updated_at = ${at} WHERE id = ${id} RETURNING *`))
+    Effect.flatMap(now, (at) => {
+      const entry = JSON.stringify({ author, text, at })
+      const appendedComments = sql.onDialectOrElse({
+        orElse: () => sql`json_insert(comments, '$[#]', json(${entry}))`,
+        pg: () => sql`(comments::jsonb || jsonb_build_array(${entry}::jsonb))::text`
+      })
+      return appended(id, sql`UPDATE tasks SET comments = ${appendedComments}, updated_at = ${at} WHERE id = ${id} RETURNING *`)
+    })
 
   const link = (id: TaskId, url: string) =>
-    Effect.flatMap(now, (at) =>
-      appended(id, sql`UPDATE tasks SET links = json_insert(links, '$[#]', json(${JSON.stringify(url)})), updated_at = ${at}
-                       WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM json_each(links) WHERE value = ${url})
-                       RETURNING *`))
+    Effect.flatMap(now, (at) => {
+      const [appendedLinks, known] = sql.onDialectOrElse({
+        orElse: () => [
+          sql`json_insert(links, '$[#]', json(${JSON.stringify(url)}))`,
+          sql`EXISTS (SELECT 1 FROM json_each(links) WHERE value = ${url})`
+        ],
+        pg: () => [
+          sql`(links::jsonb || jsonb_build_array(${url}::text))::text`,
+          sql`links::jsonb @> jsonb_build_array(${url}::text)`
+        ]
+      })
+      return appended(id, sql`UPDATE tasks SET links = ${appendedLinks}, updated_at = ${at}
+                              WHERE id = ${id} AND NOT ${known} RETURNING *`)
+    })
 
   const inProgress = tasksOf(sql`SELECT * FROM tasks WHERE status IN ${sql.in(RECONCILE_FROM)} ORDER BY seq`)
   const inProgressOn = (host: string) =>
@@ -467,9 +506,7 @@ export const makeTaskStore = Effect.gen(function* () {
   const claimNext = (cap: number, lease: Lease, host: string) =>
     Effect.gen(function* () {
       const at = yield* now
-      // The cap check and the claim are one statement, so one write lock covers both. The cap
-      // is per host: only this host's in-progress tasks count.
-      return yield* changedTask(sql`
+      const claim = () => sql`
         UPDATE tasks SET status = ${CLAIMED}, attempt = attempt + 1, rev = rev + 1,
                host = ${host}, claimed_at = ${at},
                lease_pid = ${lease.pid}, lease_start = ${lease.start}, error = NULL,
@@ -480,7 +517,22 @@ export const makeTaskStore = Effect.gen(function* () {
                change_actor = 'dispatcher', change_reason = 'claimed', updated_at = ${at}
         WHERE seq = (${nextClaimable})
           AND (SELECT count(*) FROM tasks WHERE host = ${host} AND status = ${CLAIMED}) < ${cap}
-        RETURNING *`)
+        RETURNING *`
+      return yield* changedTask(sql.onDialectOrElse({
+        // The cap check and the claim are one statement, so one write lock covers both. The cap
+        // is per host: only this host's in-progress tasks count.
+        orElse: claim,
+        // Claims skip the rows other writers hold (SKIP LOCKED) and are serialized among one
+        // host's claims by an advisory lock on the host's name, held to the commit and taken
+        // before the UPDATE's snapshot: each claim counts the host's in-progress tasks after the
+        // claims before it committed, so concurrent claims cannot exceed the host's cap. Two
+        // hosts' claims do not wait for each other (beyond a row one of them holds). One round
+        // trip: the lock and the same UPDATE (with FOR UPDATE SKIP LOCKED) inside hub_claim
+        // (migrations.pg.ts, 0006), in the statement's own transaction.
+        pg: () =>
+          sql`SELECT * FROM hub_claim(${cap}, ${host}, ${lease.pid}, ${lease.start}, ${at},
+                                      ${`{${CLAIMABLE.join(",")}}`}::text[], ${CLAIMED}, ${CLAIM_LOCK}, ${DEPENDENCY_MET})`
+      }))
     }).pipe(Effect.withSpan("TaskStore.claimNext"))
 
   const setWorkspace = (ref: AttemptRef, dir: string, fresh: boolean) =>
@@ -547,7 +599,7 @@ export const makeTaskStore = Effect.gen(function* () {
         UPDATE tasks SET status = ${to}, rev = rev + 1, error = ${error}, lease_pid = NULL,
                lease_start = NULL, change_actor = 'reconciler', change_reason = ${reason}, updated_at = ${at}
         WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status IN ${sql.in(RECONCILE_FROM)}
-          AND window_id IS ${ref.windowId} AND (${ref.unstarted ? 1 : 0} = 0 OR started_at IS NULL)
+          AND window_id IS NOT DISTINCT FROM ${ref.windowId} AND (${ref.unstarted ? 1 : 0} = 0 OR started_at IS NULL)
         RETURNING id`
       return rows.length > 0
     }).pipe(Effect.mapError(storeError), Effect.withSpan("TaskStore.reconcile"))
@@ -622,7 +674,7 @@ export const makeTaskStore = Effect.gen(function* () {
         UPDATE tasks SET status = ${to}, rev = rev + 1, change_actor = 'reconciler', change_reason = ${reason},
                updated_at = ${at}, agent_state = ${agent.state}, agent_state_at = ${agent.since},
                agent_state_reason = ${agent.reason}, agent_active_at = ${agent.activeAt}
-        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = ${ref.from} AND window_id IS ${ref.windowId}
+        WHERE id = ${ref.id} AND attempt = ${ref.attempt} AND status = ${ref.from} AND window_id IS NOT DISTINCT FROM ${ref.windowId}
           AND rev = ${ref.rev}
         RETURNING id`.pipe(Effect.mapError(storeError))
       return rows.length > 0
@@ -664,6 +716,6 @@ export const makeTaskStore = Effect.gen(function* () {
 /** The store over whatever SqlClient is provided (SQLite by default, see TaskStoreLive). */
 export const TaskStoreFromSql = Layer.effect(TaskStore, makeTaskStore)
 
-/** The store on `$HUB_HOME/hub.db`. */
-export const TaskStoreLive = TaskStoreFromSql.pipe(Layer.provide(SqlLive))
+/** The store on `$HUB_HOME/hub.db` only (the CLI's fast path, which declines PostgreSQL). */
+export const SqliteTaskStoreLive = TaskStoreFromSql.pipe(Layer.provide(SqlLive))
 

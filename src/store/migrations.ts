@@ -5,38 +5,54 @@ import { Effect } from "effect"
  * Migrations live in code (Migrator.fromRecord) so the bundled bin needs no folder on disk.
  * Event rows are written by triggers: a status change and its history row are one statement,
  * so no code path can forget the event, and the history tables refuse updates and deletes.
+ * The tasks table and 0003's columns are plain SQL that PostgreSQL reads alike: migrations.pg.ts
+ * runs the same text.
  */
+
+/** The tasks table of 0001. */
+export const TASKS_TABLE = `
+  CREATE TABLE tasks (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    kind TEXT NOT NULL CHECK (kind IN ('implement', 'review', 'debug')),
+    status TEXT NOT NULL CHECK (status IN ('backlog', 'ready', 'in-progress', 'blocked', 'in-review', 'done', 'failed', 'cancelled')),
+    description TEXT NOT NULL DEFAULT '',
+    repo TEXT,
+    links TEXT NOT NULL DEFAULT '[]',
+    comments TEXT NOT NULL DEFAULT '[]',
+    attempt INTEGER NOT NULL DEFAULT 0,
+    session_id TEXT,
+    error TEXT,
+    window_id TEXT,
+    pane_pid INTEGER,
+    tmux_socket TEXT,
+    tmux_session TEXT,
+    workspace TEXT,
+    workspace_fresh INTEGER NOT NULL DEFAULT 0,
+    lease_pid INTEGER,
+    lease_start TEXT,
+    started_at TEXT,
+    rev INTEGER NOT NULL DEFAULT 0,
+    change_actor TEXT NOT NULL,
+    change_reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  )`
+
+/** The columns 0003 adds, the same in both stores. */
+export const AGENT_STATE_COLUMNS = [
+  `ALTER TABLE tasks ADD COLUMN agent_state TEXT
+    CHECK (agent_state IS NULL OR agent_state IN ('starting', 'busy', 'idle', 'waiting', 'stalled', 'ended'))`,
+  `ALTER TABLE tasks ADD COLUMN agent_state_at TEXT`,
+  `ALTER TABLE tasks ADD COLUMN agent_state_reason TEXT`,
+  `ALTER TABLE tasks ADD COLUMN agent_active_at TEXT`,
+  `ALTER TABLE tasks ADD COLUMN agent_signals_read INTEGER NOT NULL DEFAULT 0`
+] as const
+
 const init = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`
-    CREATE TABLE tasks (
-      seq INTEGER PRIMARY KEY,
-      id TEXT NOT NULL UNIQUE,
-      title TEXT NOT NULL CHECK (length(trim(title)) > 0),
-      kind TEXT NOT NULL CHECK (kind IN ('implement', 'review', 'debug')),
-      status TEXT NOT NULL CHECK (status IN ('backlog', 'ready', 'in-progress', 'blocked', 'in-review', 'done', 'failed', 'cancelled')),
-      description TEXT NOT NULL DEFAULT '',
-      repo TEXT,
-      links TEXT NOT NULL DEFAULT '[]',
-      comments TEXT NOT NULL DEFAULT '[]',
-      attempt INTEGER NOT NULL DEFAULT 0,
-      session_id TEXT,
-      error TEXT,
-      window_id TEXT,
-      pane_pid INTEGER,
-      tmux_socket TEXT,
-      tmux_session TEXT,
-      workspace TEXT,
-      workspace_fresh INTEGER NOT NULL DEFAULT 0,
-      lease_pid INTEGER,
-      lease_start TEXT,
-      started_at TEXT,
-      rev INTEGER NOT NULL DEFAULT 0,
-      change_actor TEXT NOT NULL,
-      change_reason TEXT NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL
-    )`
+  yield* sql.unsafe(TASKS_TABLE)
   yield* sql`CREATE INDEX tasks_status_seq ON tasks (status, seq)`
   yield* sql`CREATE INDEX tasks_updated ON tasks (updated_at)`
   yield* sql`
@@ -97,12 +113,7 @@ const listIndex = Effect.gen(function* () {
  */
 const agentState = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state TEXT
-    CHECK (agent_state IS NULL OR agent_state IN ('starting', 'busy', 'idle', 'waiting', 'stalled', 'ended'))`
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state_at TEXT`
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_state_reason TEXT`
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_active_at TEXT`
-  yield* sql`ALTER TABLE tasks ADD COLUMN agent_signals_read INTEGER NOT NULL DEFAULT 0`
+  for (const statement of AGENT_STATE_COLUMNS) yield* sql.unsafe(statement)
   yield* sql`PRAGMA user_version = 3`
 })
 
@@ -163,9 +174,9 @@ const workflowOrder = Effect.gen(function* () {
  * - `notify_cursor`: the last event whose notification was sent (one row), starting at the
  *   events that exist now, so that setting HUB_NOTIFY_COMMAND replays no history.
  */
-const workflowAgents = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`
+/** 0005's statements that PostgreSQL runs as they are (migrations.pg.ts); the trigger differs. */
+export const AGENTS_TABLES = {
+  attempts: `
     CREATE TABLE attempts (
       task_id TEXT NOT NULL,
       attempt INTEGER NOT NULL,
@@ -181,14 +192,14 @@ const workflowAgents = Effect.gen(function* () {
       cache_read_input_tokens INTEGER NOT NULL DEFAULT 0,
       cache_creation_input_tokens INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (task_id, attempt)
-    )`
-  yield* sql`CREATE INDEX attempts_open ON attempts (usage_open)`
+    )`,
+  attemptsOpen: `CREATE INDEX attempts_open ON attempts (usage_open)`,
   // Agents already at work when hub is upgraded are followed from now on.
-  yield* sql`
+  followRunning: `
     INSERT INTO attempts (task_id, attempt)
     SELECT id, attempt FROM tasks
-    WHERE started_at IS NOT NULL AND status IN ('in-progress', 'blocked', 'in-review')`
-  yield* sql`
+    WHERE started_at IS NOT NULL AND status IN ('in-progress', 'blocked', 'in-review')`,
+  usageMessages: `
     CREATE TABLE usage_messages (
       task_id TEXT NOT NULL,
       message_id TEXT NOT NULL,
@@ -198,9 +209,22 @@ const workflowAgents = Effect.gen(function* () {
       cache_read_input_tokens INTEGER NOT NULL,
       cache_creation_input_tokens INTEGER NOT NULL,
       PRIMARY KEY (task_id, message_id)
-    )`
-  yield* sql`ALTER TABLE tasks ADD COLUMN usage TEXT NOT NULL
-    DEFAULT '{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}'`
+    )`,
+  usage: `ALTER TABLE tasks ADD COLUMN usage TEXT NOT NULL
+    DEFAULT '{"input_tokens":0,"output_tokens":0,"cache_read_input_tokens":0,"cache_creation_input_tokens":0}'`,
+  // prev_event: where the last claim started, so that one UPDATE … RETURNING claims a range.
+  notifyCursor: `CREATE TABLE notify_cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    prev_event INTEGER NOT NULL,
+    last_event INTEGER NOT NULL
+  )`,
+  notifyCursorRow: `INSERT INTO notify_cursor (id, prev_event, last_event) SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0) FROM events`
+} as const
+
+const workflowAgents = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const t = AGENTS_TABLES
+  for (const statement of [t.attempts, t.attemptsOpen, t.followRunning, t.usageMessages, t.usage]) yield* sql.unsafe(statement)
   // Every recorded start (the dispatcher's commit, or the agent's own report) opens its row.
   yield* sql`
     CREATE TRIGGER tasks_started AFTER UPDATE OF started_at ON tasks
@@ -209,13 +233,8 @@ const workflowAgents = Effect.gen(function* () {
       SELECT NEW.id, NEW.attempt
       WHERE NOT EXISTS (SELECT 1 FROM attempts WHERE task_id = NEW.id AND attempt = NEW.attempt);
     END`
-  // prev_event: where the last claim started, so that one UPDATE … RETURNING claims a range.
-  yield* sql`CREATE TABLE notify_cursor (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    prev_event INTEGER NOT NULL,
-    last_event INTEGER NOT NULL
-  )`
-  yield* sql`INSERT INTO notify_cursor (id, prev_event, last_event) SELECT 1, COALESCE(MAX(id), 0), COALESCE(MAX(id), 0) FROM events`
+  yield* sql.unsafe(t.notifyCursor)
+  yield* sql.unsafe(t.notifyCursorRow)
   yield* sql`PRAGMA user_version = 5`
 })
 
@@ -226,18 +245,22 @@ const workflowAgents = Effect.gen(function* () {
  * each host's lease: when it was last renewed. The indexes serve the per-host claim count and
  * each host's own in-progress tasks (host, status), and the lease look-up (its primary key).
  */
-const hosts = Effect.gen(function* () {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`ALTER TABLE tasks ADD COLUMN host TEXT`
-  yield* sql`ALTER TABLE tasks ADD COLUMN claimed_at TEXT`
+/** 0006's statements, the same in both stores (migrations.pg.ts runs them too). */
+export const HOSTS_STATEMENTS = [
+  `ALTER TABLE tasks ADD COLUMN host TEXT`,
+  `ALTER TABLE tasks ADD COLUMN claimed_at TEXT`,
   // A claim made before hosts were recorded: its last change is the best guess of when.
-  yield* sql`UPDATE tasks SET claimed_at = COALESCE(started_at, updated_at) WHERE attempt > 0`
-  yield* sql`CREATE INDEX tasks_host_status ON tasks (host, status)`
-  yield* sql`
-    CREATE TABLE hosts (
+  `UPDATE tasks SET claimed_at = COALESCE(started_at, updated_at) WHERE attempt > 0`,
+  `CREATE INDEX tasks_host_status ON tasks (host, status)`,
+  `CREATE TABLE hosts (
       name TEXT PRIMARY KEY,
       renewed_at TEXT NOT NULL
     )`
+] as const
+
+const hosts = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  for (const statement of HOSTS_STATEMENTS) yield* sql.unsafe(statement)
   yield* sql`PRAGMA user_version = 6`
 })
 

@@ -22,7 +22,7 @@ afterAll(() => sb?.dispose())
 const COMMANDS = [
   "", "task", "task create", "task list", "task show", "task get", "task edit", "task ready", "task cancel", "task retry",
   "task report", "task comment", "task link", "task events", "repo", "repo add", "repo list",
-  "dispatch", "reconcile", "status", "verify", "reap", "cleanup", "daemon", "board", "agent", "agent hook"
+  "dispatch", "reconcile", "status", "verify", "reap", "cleanup", "daemon", "board", "agent", "agent hook", "db", "db copy"
 ] as const
 
 const words = (command: string) => command.split(" ").filter((w) => w !== "")

@@ -152,7 +152,8 @@ describe("hub daemon", { timeout: 120_000 }, () => {
       child,
       pid: child.pid!,
       done: new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout: "", stderr: "" }))),
-      exited: () => child.exitCode !== null || child.signalCode !== null
+      exited: () => child.exitCode !== null || child.signalCode !== null,
+      stderrSoFar: () => ""
     }
     running.push(d)
     await waitForStatus(defaultHome, id, "in-progress")

@@ -1,6 +1,6 @@
 /**
  * Two hosts on one queue, end to end: two HUB_HOST values and two private tmux servers on one
- * SQLite file, each driven through the built bin. A host judges only its own attempts; a host
+ * SQLite file, and on one PostgreSQL database, each driven through the built bin. A host judges only its own attempts; a host
  * whose lease lapses loses its in-progress tasks to the next reconcile on any host, and its
  * late reports and hooks change nothing.
  */
@@ -20,6 +20,8 @@ import {
   trackedWorld
 } from "../support/hubProcess.js"
 import { type Sandbox, waitFor } from "../support/sandbox.js"
+import { freshDatabase } from "../support/postgres.js"
+import { type Backend, BACKENDS } from "../store/helpers.js"
 
 const { sandbox, running } = trackedWorld()
 
@@ -33,8 +35,10 @@ interface Hosts {
   readonly betaTmux: Sandbox
 }
 
-const twoHosts = (name: string): Hosts => {
+const twoHosts = async (backend: Backend, name: string): Promise<Hosts> => {
   const s = sandbox(name)
+  // On PostgreSQL the two hosts share a database; on SQLite one HUB_HOME's hub.db.
+  if (backend === "postgres") s.env.HUB_DATABASE_URL = await freshDatabase("hosts")
   // A second sandbox only for its tmux server (disposed with it): beta's windows live there.
   const betaTmux = sandbox(`${name}-beta`)
   return {
@@ -91,9 +95,9 @@ interface StatusJson {
   readonly detail: string | null
 }
 
-describe("two hosts on one queue", { timeout: 180_000 }, () => {
+describe.each(BACKENDS)("two hosts on one queue (%s)", { timeout: 180_000 }, (backend) => {
   it("each host claims up to its own cap, records itself as the task's host and judges only its own attempts", async () => {
-    const { s, alpha, beta, betaTmux } = twoHosts("hosts-own")
+    const { s, alpha, beta, betaTmux } = await twoHosts(backend, "hosts-own")
     const [one, two] = await createTasks(s, ["on alpha", "on beta", "left"])
     expect(await hubOk(s, ["dispatch"], alpha)).toContain(`${one} started in window`)
     // alpha is at its cap of 1; beta's cap is its own.
@@ -151,7 +155,7 @@ describe("two hosts on one queue", { timeout: 180_000 }, () => {
   })
 
   it("alpha's lease lapses: beta's reconcile returns alpha's task to ready naming alpha; alpha's late report and hook change nothing", async () => {
-    const { s, alpha, beta, betaTmux } = twoHosts("hosts-lost")
+    const { s, alpha, beta, betaTmux } = await twoHosts(backend, "hosts-lost")
     const [one] = await createTasks(s, ["on alpha"])
     expect(await hubOk(s, ["dispatch"], alpha)).toContain(`${one} started in window`)
     const alphaWindow = task(s, one!).window_id
@@ -220,7 +224,7 @@ describe("two hosts on one queue", { timeout: 180_000 }, () => {
   })
 
   it("a running daemon keeps its host's lease; once it stops, the host loses its tasks to the other host's reconcile", async () => {
-    const { s, alpha, beta } = twoHosts("hosts-daemon")
+    const { s, alpha, beta } = await twoHosts(backend, "hosts-daemon")
     const [one] = await createTasks(s, ["on alpha"])
     const LEASE = { HUB_HOST_LEASE: "2s" }
     // alpha's daemon renews every 500 ms (four times per lease of 2s).

@@ -10,13 +10,13 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { HubConfigFrom } from "../../src/config.js"
 import { pokeDaemons, wakeDir } from "../../src/shared/wake.js"
-import { Changes, ChangesLive } from "../../src/store/Changes.js"
+import { Changes, LocalChangesLive } from "../../src/store/Changes.js"
 
 const inTempHome = <A, E>(f: (home: string) => Effect.Effect<A, E, Changes>) =>
   Effect.suspend(() => {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "hub-changes-"))
     return f(home).pipe(
-      Effect.provide(ChangesLive.pipe(Layer.provide(HubConfigFrom({ home })))),
+      Effect.provide(LocalChangesLive.pipe(Layer.provide(HubConfigFrom({ home })))),
       Effect.ensuring(Effect.sync(() => fs.rmSync(home, { recursive: true, force: true })))
     )
   })

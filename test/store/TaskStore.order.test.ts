@@ -10,10 +10,9 @@ import { Effect, Option, TestClock } from "effect"
 import type { TaskPriority } from "../../src/domain/Task.js"
 import type { TaskId } from "../../src/domain/TaskId.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
-import { countEvents, create, createIn, fileSandbox, HOST, rawEvents } from "./helpers.js"
+import { BACKENDS, countEvents, create, createIn, fileSandbox, HOST, rawEvents } from "./helpers.js"
 
 const lease = { pid: 4242, start: "12345" }
-const { test } = fileSandbox("store-order")
 
 /** The ids claimNext takes, one after the other, until it takes none (cap: no limit). */
 const claimAll = Effect.gen(function* () {
@@ -32,7 +31,11 @@ const claimOne = Effect.flatMap(TaskStore, (store) => store.claimNext(1_000, lea
 
 const counts = Effect.flatMap(SqlClient.SqlClient, (sql) =>
   sql<{ readonly tasks: number; readonly deps: number }>`
-    SELECT (SELECT count(*) FROM tasks) AS tasks, (SELECT count(*) FROM task_deps) AS deps`.pipe(Effect.map((rows) => rows[0]!)))
+    SELECT (SELECT CAST(count(*) AS INTEGER) FROM tasks) AS tasks, (SELECT CAST(count(*) AS INTEGER) FROM task_deps) AS deps`.pipe(Effect.map((rows) => rows[0]!)))
+
+/** On both layers of the store (SQLite and PostgreSQL): part of the TaskStore contract. */
+describe.each(BACKENDS)("%s", (backend) => {
+const { test } = fileSandbox("store-order", backend)
 
 describe("TaskStore.create: priority and dependencies", () => {
   test("a task is normal and waits for nothing unless told", () =>
@@ -69,7 +72,7 @@ describe("TaskStore.create: priority and dependencies", () => {
       expect((yield* create({ title: "c" })).id).toBe("TASK-0002")
     }))
 
-  test("dependencies are fixed: SQLite refuses changing or removing them", () =>
+  test("dependencies are fixed: the database refuses changing or removing them", () =>
     Effect.gen(function* () {
       const sql = yield* SqlClient.SqlClient
       const a = yield* create()
@@ -284,4 +287,5 @@ describe("TaskStore.edit", () => {
       const error = yield* Effect.flip(Effect.flatMap(TaskStore, (store) => store.edit("TASK-0042" as TaskId, { title: "x" })))
       expect(error._tag).toBe("TaskNotFound")
     }))
+})
 })

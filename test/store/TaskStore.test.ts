@@ -6,14 +6,26 @@ import { TaskId } from "../../src/domain/TaskId.js"
 import type { Move } from "../../src/domain/transitions.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
 import { aTask } from "../support/tasks.js"
-import { countEvents, create, createIn as createInStatus, FreshStore, fileSandbox, rawEvents, HOST } from "./helpers.js"
+import { BACKENDS, countEvents, create, createIn as createInStatus, FreshStore, fileSandbox, rawEvents, HOST } from "./helpers.js"
 
 const DAY = 24 * 3600_000
 const iso = (ms: number) => new Date(ms).toISOString()
 const lease = { pid: 4242, start: "12345" }
 const window = { windowId: "@7", panePid: 999, sessionId: "sess-1", tmuxSocket: "sock", tmuxSession: "hub" }
 
-const { freshStore, test } = fileSandbox("store")
+/**
+ * The TaskStore contract: every test below runs on both layers of the store, SQLite and
+ * PostgreSQL (a database of its own per test on the run's server, test/support/postgres.ts).
+ */
+describe.each(BACKENDS)("%s", (backend) => {
+const { freshStore, test } = fileSandbox("store", backend)
+
+test("runs on its own engine", () =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const engine = sql.onDialectOrElse({ pg: () => "postgres", sqlite: () => "sqlite", orElse: () => "other" })
+    expect(engine).toBe(backend)
+  }))
 
 /** Everything about a task that a refused or fenced write must leave alone. */
 const snapshot = (id: TaskId) =>
@@ -745,6 +757,7 @@ describe("writes fenced on the attempt", () => {
       yield* store.setWorkspace({ id: task.id, attempt: 2 }, "/ws", true)
       expect(yield* store.get(task.id)).toMatchObject({ workspace: "/ws", workspace_fresh: true })
     }))
+})
 })
 
 // One database shared by the tests of this block, as a long-lived process would use it.

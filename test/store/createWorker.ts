@@ -6,14 +6,16 @@
  *                                                 (default: this machine's name) until none is left
  * Opens the store (racing the other workers through the migration), prints `open`, waits for a
  * line on stdin (the start signal, so that every worker writes at the same time), then works,
- * printing each id it created or claimed as it gets it.
+ * printing each id it created or claimed as it gets it. HUB_DATABASE_URL, if set, names the
+ * PostgreSQL store to use instead of SQLite in HUB_HOME.
  */
 import { Effect, Layer, Option } from "effect"
 import * as os from "node:os"
 import * as readline from "node:readline"
 import { HubConfigFrom } from "../../src/config.js"
 import type { TaskId } from "../../src/domain/TaskId.js"
-import { TaskStore, TaskStoreLive } from "../../src/store/TaskStore.js"
+import { TaskStoreLive } from "../../src/store/Database.js"
+import { TaskStore } from "../../src/store/TaskStore.js"
 
 const [home, name, count, mode, hostArg] = process.argv.slice(2)
 const HOST = hostArg ?? os.hostname()
@@ -51,7 +53,7 @@ const program = Effect.gen(function* () {
     previous = task.id
     process.stdout.write(`${task.id}\n`)
   }
-}).pipe(Effect.provide(TaskStoreLive.pipe(Layer.provide(HubConfigFrom({ home: home! })))))
+}).pipe(Effect.provide(TaskStoreLive.pipe(Layer.provide(HubConfigFrom({ home: home!, databaseUrl: Option.fromNullable(process.env.HUB_DATABASE_URL) })))))
 
 Effect.runPromise(program).then(
   () => process.exit(0),

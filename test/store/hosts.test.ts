@@ -1,25 +1,27 @@
 /**
  * The store's side of hosts (issue 12): the claim's cap per host, each host's own tasks, host
- * leases and the reclaim of a lost host's tasks, fenced on what it saw. On the TestClock.
+ * leases and the reclaim of a lost host's tasks, fenced on what it saw. On the TestClock, on
+ * both layers of the store (SQLite and PostgreSQL: part of the TaskStore contract).
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect } from "@effect/vitest"
 import { Effect, Option, TestClock } from "effect"
 import { leaseCutoff } from "../../src/domain/hostLease.js"
 import { TaskStore } from "../../src/store/TaskStore.js"
-import { countEvents, create, fileSandbox, rawEvents } from "./helpers.js"
+import { BACKENDS, countEvents, create, fileSandbox, rawEvents } from "./helpers.js"
 
 const lease = { pid: 4242, start: "12345" }
 const LEASE_MS = 120_000
 const window = { windowId: "@7", panePid: 999, sessionId: "sess-1", tmuxSocket: "sock", tmuxSession: "hub" }
-
-const { test } = fileSandbox("hosts")
 
 const claim = (host: string, cap = 10) =>
   Effect.flatMap(TaskStore, (store) => store.claimNext(cap, lease, host))
 
 /** The cutoff a reconcile makes at the TestClock's now. */
 const cutoffNow = Effect.map(TestClock.currentTimeMillis, (now) => leaseCutoff(now, LEASE_MS))
+
+describe.each(BACKENDS)("%s", (backend) => {
+const { test } = fileSandbox("hosts", backend)
 
 describe("the claim, per host", () => {
   test("records the host and when it claimed; the cap counts only that host's in-progress tasks", () =>
@@ -233,4 +235,5 @@ describe("reclaim: a lost host's task back to ready", () => {
         .toMatchObject({ _tag: "InvalidTransition", message: expect.stringContaining("attempt 1 is no longer current") })
       expect((yield* store.get(task.id)).status).toBe("in-progress")
     }))
+})
 })

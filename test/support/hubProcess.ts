@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as path from "node:path"
+import { pgSyncDb } from "../../scripts/chaos/pgdb.mjs"
 import { seedTasks } from "./seed.js"
 import { afterEach } from "vitest"
 import { BIN, type HubResult, makeOriginRepo, makeSandbox, realBinary, type Sandbox, waitFor, writeShim } from "./sandbox.js"
@@ -17,6 +18,8 @@ export interface Running {
   /** Resolves when the process has exited, with its code (null when a signal ended it). */
   readonly done: Promise<HubResult & { readonly signal: NodeJS.Signals | null }>
   readonly exited: () => boolean
+  /** What it has written on stderr so far (its log, for a daemon). */
+  readonly stderrSoFar: () => string
 }
 
 /** Starts the bin in the background, with the sandbox's environment plus `extra`. */
@@ -36,7 +39,7 @@ export const spawnHub = (sandbox: Sandbox, args: ReadonlyArray<string>, extra: N
       resolve({ code, signal, stdout, stderr })
     })
   })
-  return { child, pid: child.pid!, done, exited: () => finished }
+  return { child, pid: child.pid!, done, exited: () => finished, stderrSoFar: () => stderr }
 }
 
 /**
@@ -91,11 +94,16 @@ const Database = createRequire(import.meta.url)("better-sqlite3") as new (
 ) => ReadOnlyDb
 
 /**
- * The store's rows, read directly (read-only) from `$HUB_HOME/hub.db`: for polling and for
- * checks over many tasks, where a bin start per look would cost more than the test itself.
+ * The store's rows, read directly (read-only) from `$HUB_HOME/hub.db`, or from the PostgreSQL
+ * database the sandbox's HUB_DATABASE_URL names (through psql, scripts/chaos/pgdb.mjs): for
+ * polling and for checks over many tasks, where a bin start per look would cost more than the
+ * test itself.
  */
 export const readDb = <A>(sandbox: Sandbox, f: (db: ReadOnlyDb) => A): A => {
-  const db = new Database(path.join(sandbox.hubHome, "hub.db"), { readonly: true, fileMustExist: true })
+  const url = sandbox.env.HUB_DATABASE_URL
+  const db: ReadOnlyDb = url
+    ? pgSyncDb(url)
+    : new Database(path.join(sandbox.hubHome, "hub.db"), { readonly: true, fileMustExist: true })
   try {
     db.pragma("busy_timeout = 10000")
     return f(db)

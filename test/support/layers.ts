@@ -12,6 +12,8 @@ export const sandboxConfig = (sandbox: Sandbox, overrides: Partial<HubSettings> 
     agentCommand: Option.some("sleep 600"),
     tmuxTimeoutMs: 5_000,
     gitTimeoutMs: 30_000,
+    // A sandbox on PostgreSQL (its env names the database) uses it in-process too.
+    databaseUrl: Option.fromNullable(sandbox.env.HUB_DATABASE_URL),
     ...overrides
   })
 

@@ -3,7 +3,8 @@
  * integration tests that need many ready tasks should not pay a bin start for each.
  */
 import { Effect, Layer } from "effect"
-import { TaskStore, TaskStoreLive } from "../../src/store/TaskStore.js"
+import { TaskStoreLive } from "../../src/store/Database.js"
+import { TaskStore } from "../../src/store/TaskStore.js"
 import { sandboxConfig } from "./layers.js"
 import type { Sandbox } from "./sandbox.js"
 
